@@ -1,0 +1,76 @@
+# ngx_webrtc: the two commands of the README, and the helpers they use.
+#
+#   make run    install what is needed, build the module against Debian's
+#               nginx, run nginx in the foreground with conf.example
+#   make test   install test dependencies, build with -Werror, run every test
+
+SHELL       := /bin/bash
+TOP         := $(CURDIR)
+BUILD       := $(TOP)/build
+NGX_SRC     := /usr/share/nginx/src
+NGX_BUILD   := $(BUILD)/nginx
+MODULE      := $(NGX_BUILD)/objs/ngx_webrtc_module.so
+PYTHON      := /usr/bin/python3
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+RUN_DEPS    := nginx-core nginx-dev libssl-dev libsrtp2-dev libnice-dev \
+               pkg-config gcc make
+TEST_DEPS   := $(RUN_DEPS) python3-aiortc python3-pytest python3-websockets \
+               python3-requests python3-av chromium nftables curl
+
+SRCS        := $(wildcard $(TOP)/src/*.c $(TOP)/src/*.h) $(TOP)/config
+
+NGX_INCS    := -I$(NGX_BUILD)/objs -I$(NGX_BUILD)/src/core \
+               -I$(NGX_BUILD)/src/event -I$(NGX_BUILD)/src/os/unix \
+               -I$(TOP)/src
+UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
+               $(NGX_INCS)
+
+UNIT_TESTS  := sdp rtp rtcp
+
+.PHONY: all run test deps test-deps build unit e2e clean
+
+all: build
+
+deps:
+	@./.ci/apt-install $(RUN_DEPS)
+
+test-deps:
+	@./.ci/apt-install $(TEST_DEPS)
+
+# Debian's nginx-dev ships the headers and the configure script of the nginx
+# that Debian's /usr/sbin/nginx was built from; a dynamic module built with
+# the same flags loads into it.
+$(NGX_BUILD)/objs/Makefile: $(TOP)/config
+	rm -rf $(NGX_BUILD)
+	mkdir -p $(BUILD)
+	cp -r $(NGX_SRC) $(NGX_BUILD)
+	cd $(NGX_BUILD) && . ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" --add-dynamic-module=$(TOP) \
+	    > $(BUILD)/configure.log 2>&1 || { tail -20 $(BUILD)/configure.log; exit 1; }
+
+$(MODULE): $(NGX_BUILD)/objs/Makefile $(SRCS)
+	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
+
+build: $(MODULE)
+
+run: deps build
+	@$(TOP)/.ci/run-demo
+
+$(BUILD)/unit/%: $(TOP)/t/unit/test_%.c $(NGX_BUILD)/objs/Makefile $(SRCS)
+	@mkdir -p $(BUILD)/unit
+	cc $(UNIT_CFLAGS) -o $@ $< $(TOP)/src/ngx_webrtc_$*.c \
+	    $(if $(filter rtcp,$*),$(TOP)/src/ngx_webrtc_rtp.c)
+
+unit: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
+	@for t in $(UNIT_TESTS); do \
+	    echo "unit: $$t"; (cd $(TOP)/t/unit && $(BUILD)/unit/$$t) || exit 1; \
+	done
+
+e2e: build
+	cd $(TOP)/t && NGX_WEBRTC_MODULE=$(MODULE) $(PYTHON) -m pytest -v -x .
+
+test: test-deps build unit e2e
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,55 @@
+
+/*
+ * Copyright (C) ngx_webrtc authors
+ */
+
+
+/*
+ * The HTTP module's private header: location configuration and the helpers
+ * its handlers share (CORS, tokens, ice-server Link headers, short text
+ * replies).
+ */
+
+
+#ifndef _NGX_HTTP_WEBRTC_H_INCLUDED_
+#define _NGX_HTTP_WEBRTC_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_webrtc.h"
+
+
+#define NGX_HTTP_WEBRTC_MAX_SDP     65536
+
+
+typedef struct {
+    ngx_http_complex_value_t   *room;
+    ngx_http_complex_value_t   *token;
+    ngx_array_t                *ice_servers;  /* of ngx_str_t, Link values */
+    ngx_uint_t                  room_max_sessions;
+    ngx_flag_t                  takeover;
+    ngx_str_t                   allow_origin;
+} ngx_http_webrtc_loc_conf_t;
+
+
+extern ngx_module_t  ngx_http_webrtc_module;
+
+
+ngx_int_t ngx_http_webrtc_whip_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_webrtc_status_handler(ngx_http_request_t *r);
+
+ngx_int_t ngx_http_webrtc_add_header(ngx_http_request_t *r, char *key,
+    ngx_str_t *value);
+ngx_int_t ngx_http_webrtc_add_cors(ngx_http_request_t *r);
+ngx_int_t ngx_http_webrtc_add_ice_servers(ngx_http_request_t *r);
+ngx_int_t ngx_http_webrtc_check_token(ngx_http_request_t *r);
+ngx_int_t ngx_http_webrtc_reply(ngx_http_request_t *r, ngx_uint_t status,
+    char *type, ngx_str_t *body);
+ngx_int_t ngx_http_webrtc_problem(ngx_http_request_t *r, ngx_uint_t status,
+    const char *reason);
+
+
+#endif /* _NGX_HTTP_WEBRTC_H_INCLUDED_ */

@@ -1,0 +1,487 @@
+
+/*
+ * Copyright (C) ngx_webrtc authors
+ */
+
+
+/*
+ * The HTTP module: signaling directives, and what the WHIP, WHEP and status
+ * handlers share: CORS, bearer tokens, ice-server Link headers, replies.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <openssl/crypto.h>
+
+#include "ngx_http_webrtc.h"
+
+
+static void *ngx_http_webrtc_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_webrtc_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_webrtc_whip(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_webrtc_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_webrtc_ice_server(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+static ngx_command_t  ngx_http_webrtc_commands[] = {
+
+    { ngx_string("webrtc_whip"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_webrtc_whip,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("webrtc_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_webrtc_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("webrtc_room"),
+      NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webrtc_loc_conf_t, room),
+      NULL },
+
+    { ngx_string("webrtc_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webrtc_loc_conf_t, token),
+      NULL },
+
+    { ngx_string("webrtc_ice_server"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
+      ngx_http_webrtc_ice_server,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("webrtc_room_max_sessions"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webrtc_loc_conf_t, room_max_sessions),
+      NULL },
+
+    { ngx_string("webrtc_takeover"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webrtc_loc_conf_t, takeover),
+      NULL },
+
+    { ngx_string("webrtc_allow_origin"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webrtc_loc_conf_t, allow_origin),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_webrtc_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_webrtc_create_loc_conf,       /* create location configuration */
+    ngx_http_webrtc_merge_loc_conf         /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_webrtc_module = {
+    NGX_MODULE_V1,
+    &ngx_http_webrtc_module_ctx,           /* module context */
+    ngx_http_webrtc_commands,              /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static void *
+ngx_http_webrtc_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_webrtc_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_webrtc_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->room = NULL;
+     *     conf->token = NULL;
+     *     conf->allow_origin = { 0, NULL };
+     */
+
+    conf->ice_servers = NGX_CONF_UNSET_PTR;
+    conf->room_max_sessions = NGX_CONF_UNSET_UINT;
+    conf->takeover = NGX_CONF_UNSET;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_webrtc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_webrtc_loc_conf_t *prev = parent;
+    ngx_http_webrtc_loc_conf_t *conf = child;
+
+    if (conf->room == NULL) {
+        conf->room = prev->room;
+    }
+
+    if (conf->token == NULL) {
+        conf->token = prev->token;
+    }
+
+    ngx_conf_merge_ptr_value(conf->ice_servers, prev->ice_servers, NULL);
+    ngx_conf_merge_uint_value(conf->room_max_sessions,
+                              prev->room_max_sessions, 0);
+    ngx_conf_merge_value(conf->takeover, prev->takeover, 0);
+    ngx_conf_merge_str_value(conf->allow_origin, prev->allow_origin, "*");
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_webrtc_whip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_webrtc_whip_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_webrtc_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_webrtc_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * webrtc_ice_server stun:host:port;
+ * webrtc_ice_server turn:host:port?transport=udp username=U credential=P;
+ *
+ * Kept as the ready value of a Link header (RFC 9725 4.6).
+ */
+static char *
+ngx_http_webrtc_ice_server(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_webrtc_loc_conf_t *wlcf = conf;
+
+    u_char      *p;
+    size_t       len;
+    ngx_str_t   *value, *link, user, cred;
+    ngx_uint_t   i;
+
+    value = cf->args->elts;
+
+    if (ngx_strncmp(value[1].data, "stun:", 5) != 0
+        && ngx_strncmp(value[1].data, "stuns:", 6) != 0
+        && ngx_strncmp(value[1].data, "turn:", 5) != 0
+        && ngx_strncmp(value[1].data, "turns:", 6) != 0)
+    {
+        return "needs a stun:, stuns:, turn: or turns: URI";
+    }
+
+    ngx_str_null(&user);
+    ngx_str_null(&cred);
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "username=", 9) == 0) {
+            user.data = value[i].data + 9;
+            user.len = value[i].len - 9;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "credential=", 11) == 0) {
+            cred.data = value[i].data + 11;
+            cred.len = value[i].len - 11;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if ((user.len == 0) != (cred.len == 0)) {
+        return "needs both username= and credential=, or neither";
+    }
+
+    if (ngx_strlchr(value[1].data, value[1].data + value[1].len, '>')
+        || ngx_strlchr(user.data, user.data + user.len, '"')
+        || ngx_strlchr(cred.data, cred.data + cred.len, '"'))
+    {
+        return "has a character that cannot go into a Link header";
+    }
+
+    if (wlcf->ice_servers == NGX_CONF_UNSET_PTR) {
+        wlcf->ice_servers = ngx_array_create(cf->pool, 2, sizeof(ngx_str_t));
+        if (wlcf->ice_servers == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    link = ngx_array_push(wlcf->ice_servers);
+    if (link == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    len = sizeof("<>; rel=\"ice-server\"") - 1 + value[1].len
+          + sizeof("; username=\"\"; credential=\"\"; "
+                   "credential-type=\"password\"") - 1
+          + user.len + cred.len;
+
+    p = ngx_pnalloc(cf->pool, len);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    link->data = p;
+
+    p = ngx_sprintf(p, "<%V>; rel=\"ice-server\"", &value[1]);
+
+    if (user.len) {
+        p = ngx_sprintf(p, "; username=\"%V\"; credential=\"%V\"; "
+                        "credential-type=\"password\"", &user, &cred);
+    }
+
+    link->len = p - link->data;
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_webrtc_add_header(ngx_http_request_t *r, char *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) key;
+    h->key.len = ngx_strlen(key);
+    h->value = *value;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_webrtc_add_cors(ngx_http_request_t *r)
+{
+    ngx_str_t                    v;
+    ngx_http_webrtc_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_webrtc_module);
+
+    if (wlcf->allow_origin.len == 0
+        || ngx_strcmp(wlcf->allow_origin.data, "off") == 0)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_webrtc_add_header(r, "Access-Control-Allow-Origin",
+                                   &wlcf->allow_origin)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&v, "Location, ETag, Link, Accept-Post, Accept-Patch");
+
+    return ngx_http_webrtc_add_header(r, "Access-Control-Expose-Headers",
+                                      &v);
+}
+
+
+ngx_int_t
+ngx_http_webrtc_add_ice_servers(ngx_http_request_t *r)
+{
+    ngx_str_t                   *link;
+    ngx_uint_t                   i;
+    ngx_http_webrtc_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_webrtc_module);
+
+    if (wlcf->ice_servers == NULL) {
+        return NGX_OK;
+    }
+
+    link = wlcf->ice_servers->elts;
+
+    for (i = 0; i < wlcf->ice_servers->nelts; i++) {
+        if (ngx_http_webrtc_add_header(r, "Link", &link[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * NGX_OK when no token is configured or the request carries
+ * "Authorization: Bearer <token>" (RFC 6750) with the right one, compared
+ * in constant time; NGX_DECLINED otherwise.
+ */
+ngx_int_t
+ngx_http_webrtc_check_token(ngx_http_request_t *r)
+{
+    u_char                      *p;
+    size_t                       len;
+    ngx_str_t                    token;
+    ngx_table_elt_t             *auth;
+    ngx_http_webrtc_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_webrtc_module);
+
+    if (wlcf->token == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_complex_value(r, wlcf->token, &token) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (token.len == 0) {
+        return NGX_OK;
+    }
+
+    auth = r->headers_in.authorization;
+
+    if (auth == NULL
+        || auth->value.len < sizeof("Bearer ") - 1
+        || ngx_strncasecmp(auth->value.data, (u_char *) "Bearer ", 7) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    p = auth->value.data + 7;
+    len = auth->value.len - 7;
+
+    while (len && *p == ' ') {
+        p++;
+        len--;
+    }
+
+    if (len != token.len || CRYPTO_memcmp(p, token.data, len) != 0) {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_webrtc_reply(ngx_http_request_t *r, ngx_uint_t status, char *type,
+    ngx_str_t *body)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+
+    if (body == NULL || body->len == 0) {
+        r->headers_out.content_length_n = 0;
+        r->header_only = 1;
+        return ngx_http_send_header(r);
+    }
+
+    r->headers_out.content_type.data = (u_char *) type;
+    r->headers_out.content_type.len = ngx_strlen(type);
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_length_n = body->len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body->data;
+    b->last = body->data + body->len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* a short text/plain reason with an error status */
+ngx_int_t
+ngx_http_webrtc_problem(ngx_http_request_t *r, ngx_uint_t status,
+    const char *reason)
+{
+    ngx_str_t  body;
+
+    body.len = ngx_strlen(reason) + 1;
+    body.data = ngx_pnalloc(r->pool, body.len);
+    if (body.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_sprintf(body.data, "%s\n", reason);
+
+    if (ngx_http_webrtc_add_cors(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_webrtc_reply(r, status, "text/plain", &body);
+}

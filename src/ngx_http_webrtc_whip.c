@@ -1,0 +1,705 @@
+
+/*
+ * Copyright (C) ngx_webrtc authors
+ */
+
+
+/*
+ * WHIP (RFC 9725): the endpoint /whip/<room> takes an SDP offer by POST and
+ * answers 201 with the session's resource URL, /whip/<room>/<id>, which
+ * takes DELETE (teardown) and PATCH (trickle ICE).  Any worker serves any of
+ * these: the session record lives in shared memory.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_webrtc.h"
+
+
+static ngx_int_t ngx_http_webrtc_resource_id(ngx_http_request_t *r,
+    ngx_str_t *id);
+static ngx_int_t ngx_http_webrtc_options(ngx_http_request_t *r,
+    ngx_uint_t resource);
+static ngx_uint_t ngx_http_webrtc_is_preflight(ngx_http_request_t *r);
+static ngx_int_t ngx_http_webrtc_not_allowed(ngx_http_request_t *r,
+    ngx_uint_t resource);
+static ngx_int_t ngx_http_webrtc_delete(ngx_http_request_t *r,
+    ngx_str_t *id);
+static ngx_int_t ngx_http_webrtc_patch(ngx_http_request_t *r, ngx_str_t *id);
+static void ngx_http_webrtc_patch_body(ngx_http_request_t *r);
+static void ngx_http_webrtc_offer_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_webrtc_read_body(ngx_http_request_t *r,
+    ngx_str_t *body);
+static ngx_int_t ngx_http_webrtc_answer(ngx_http_request_t *r,
+    ngx_webrtc_sdp_offer_t *offer);
+static ngx_uint_t ngx_http_webrtc_content_type_is(ngx_http_request_t *r,
+    char *type);
+
+
+#define NGX_HTTP_WEBRTC_ENDPOINT_METHODS  "OPTIONS, POST, GET, HEAD"
+#define NGX_HTTP_WEBRTC_RESOURCE_METHODS  "OPTIONS, PATCH, DELETE, GET, HEAD"
+
+
+ngx_int_t
+ngx_http_webrtc_whip_handler(ngx_http_request_t *r)
+{
+    ngx_int_t   rc;
+    ngx_str_t   id;
+    ngx_uint_t  resource;
+
+    if (ngx_webrtc_get_conf((ngx_cycle_t *) ngx_cycle) == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "webrtc: \"webrtc_listen\" is not configured");
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    resource = (ngx_http_webrtc_resource_id(r, &id) == NGX_OK);
+
+    switch (r->method) {
+
+    case NGX_HTTP_OPTIONS:
+        return ngx_http_webrtc_options(r, resource);
+
+    case NGX_HTTP_GET:
+    case NGX_HTTP_HEAD:
+        if (resource && !ngx_webrtc_session_exists(&id)) {
+            return ngx_http_webrtc_problem(r, NGX_HTTP_NOT_FOUND,
+                                           "no such session");
+        }
+
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ngx_http_webrtc_add_cors(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_webrtc_reply(r, NGX_HTTP_NO_CONTENT, NULL, NULL);
+
+    case NGX_HTTP_DELETE:
+        if (!resource) {
+            break;
+        }
+
+        return ngx_http_webrtc_delete(r, &id);
+
+    case NGX_HTTP_PATCH:
+        if (!resource) {
+            break;
+        }
+
+        return ngx_http_webrtc_patch(r, &id);
+
+    case NGX_HTTP_POST:
+        if (resource) {
+            break;
+        }
+
+        rc = ngx_http_webrtc_check_token(r);
+
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "webrtc: missing or wrong bearer token");
+
+            if (ngx_http_discard_request_body(r) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            return ngx_http_webrtc_problem(r, NGX_HTTP_UNAUTHORIZED,
+                                           "missing or wrong bearer token");
+        }
+
+        if (!ngx_http_webrtc_content_type_is(r, "application/sdp")) {
+            if (ngx_http_discard_request_body(r) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            return ngx_http_webrtc_problem(r,
+                                    NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                    "the offer must be application/sdp");
+        }
+
+        r->request_body_in_single_buf = 1;
+
+        rc = ngx_http_read_client_request_body(r,
+                                               ngx_http_webrtc_offer_body);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            return rc;
+        }
+
+        return NGX_DONE;
+
+    default:
+        break;
+    }
+
+    return ngx_http_webrtc_not_allowed(r, resource);
+}
+
+
+/* a resource URL ends in "/<32 lowercase hex digits>" */
+static ngx_int_t
+ngx_http_webrtc_resource_id(ngx_http_request_t *r, ngx_str_t *id)
+{
+    u_char      *p;
+    ngx_uint_t   i;
+
+    if (r->uri.len < NGX_WEBRTC_ID_LEN + 2) {
+        return NGX_DECLINED;
+    }
+
+    p = r->uri.data + r->uri.len - NGX_WEBRTC_ID_LEN;
+
+    if (p[-1] != '/') {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < NGX_WEBRTC_ID_LEN; i++) {
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f'))) {
+            return NGX_DECLINED;
+        }
+    }
+
+    id->data = p;
+    id->len = NGX_WEBRTC_ID_LEN;
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_webrtc_content_type_is(ngx_http_request_t *r, char *type)
+{
+    size_t      len;
+    ngx_str_t  *ct;
+
+    if (r->headers_in.content_type == NULL) {
+        return 0;
+    }
+
+    ct = &r->headers_in.content_type->value;
+    len = ngx_strlen(type);
+
+    if (ct->len < len || ngx_strncasecmp(ct->data, (u_char *) type, len) != 0) {
+        return 0;
+    }
+
+    /* parameters such as "; charset=utf-8" may follow */
+
+    return ct->len == len || ct->data[len] == ';' || ct->data[len] == ' ';
+}
+
+
+static ngx_int_t
+ngx_http_webrtc_options(ngx_http_request_t *r, ngx_uint_t resource)
+{
+    ngx_str_t  v;
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_webrtc_add_cors(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (resource) {
+        ngx_str_set(&v, NGX_HTTP_WEBRTC_RESOURCE_METHODS);
+
+    } else {
+        ngx_str_set(&v, NGX_HTTP_WEBRTC_ENDPOINT_METHODS);
+    }
+
+    if (ngx_http_webrtc_add_header(r, "Allow", &v) != NGX_OK
+        || ngx_http_webrtc_add_header(r, "Access-Control-Allow-Methods", &v)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_str_set(&v, "Authorization, Content-Type, If-Match");
+
+    if (ngx_http_webrtc_add_header(r, "Access-Control-Allow-Headers", &v)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_str_set(&v, "86400");
+
+    if (ngx_http_webrtc_add_header(r, "Access-Control-Max-Age", &v)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (resource) {
+        ngx_str_set(&v, "application/trickle-ice-sdpfrag");
+
+        if (ngx_http_webrtc_add_header(r, "Accept-Patch", &v) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+    } else {
+        ngx_str_set(&v, "application/sdp");
+
+        if (ngx_http_webrtc_add_header(r, "Accept-Post", &v) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        /*
+         * ICE servers on OPTIONS help a client configure itself before it
+         * offers, but a CORS preflight must not get them (RFC 9725 4.6).
+         */
+
+        if (!ngx_http_webrtc_is_preflight(r)
+            && ngx_http_webrtc_check_token(r) == NGX_OK
+            && ngx_http_webrtc_add_ice_servers(r) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    return ngx_http_webrtc_reply(r, NGX_HTTP_NO_CONTENT, NULL, NULL);
+}
+
+
+/* a CORS preflight carries Access-Control-Request-Method */
+static ngx_uint_t
+ngx_http_webrtc_is_preflight(ngx_http_request_t *r)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return 0;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Access-Control-Request-Method") - 1
+            && ngx_strncasecmp(h[i].key.data,
+                               (u_char *) "Access-Control-Request-Method",
+                               h[i].key.len)
+               == 0)
+        {
+            return 1;
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_webrtc_not_allowed(ngx_http_request_t *r, ngx_uint_t resource)
+{
+    ngx_str_t  allow;
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (resource) {
+        ngx_str_set(&allow, NGX_HTTP_WEBRTC_RESOURCE_METHODS);
+
+    } else {
+        ngx_str_set(&allow, NGX_HTTP_WEBRTC_ENDPOINT_METHODS);
+    }
+
+    if (ngx_http_webrtc_add_header(r, "Allow", &allow) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_webrtc_problem(r, NGX_HTTP_NOT_ALLOWED,
+                                   "method not allowed");
+}
+
+
+static ngx_int_t
+ngx_http_webrtc_delete(ngx_http_request_t *r, ngx_str_t *id)
+{
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_webrtc_session_close_by_id(id, r->connection->log) != NGX_OK) {
+        return ngx_http_webrtc_problem(r, NGX_HTTP_NOT_FOUND,
+                                       "no such session");
+    }
+
+    if (ngx_http_webrtc_add_cors(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_webrtc_reply(r, NGX_HTTP_OK, NULL, NULL);
+}
+
+
+static ngx_int_t
+ngx_http_webrtc_patch(ngx_http_request_t *r, ngx_str_t *id)
+{
+    ngx_int_t  rc;
+
+    if (!ngx_webrtc_session_exists(id)) {
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_webrtc_problem(r, NGX_HTTP_NOT_FOUND,
+                                       "no such session");
+    }
+
+    if (!ngx_http_webrtc_content_type_is(r,
+                                         "application/trickle-ice-sdpfrag"))
+    {
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_webrtc_problem(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                      "PATCH takes application/trickle-ice-sdpfrag");
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_webrtc_patch_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/*
+ * Trickled candidates need no action from an ICE-lite server: the peer's
+ * checks teach it every address.  An ICE restart (new ufrag and pwd) is not
+ * supported: 422, and the session goes on with its old credentials.
+ */
+static void
+ngx_http_webrtc_patch_body(ngx_http_request_t *r)
+{
+    ngx_int_t                rc;
+    ngx_str_t                body;
+    const char              *err;
+    ngx_webrtc_sdp_offer_t  *frag;
+
+    if (ngx_http_webrtc_read_body(r, &body) != NGX_OK) {
+        ngx_http_finalize_request(r,
+                        ngx_http_webrtc_problem(r, NGX_HTTP_BAD_REQUEST,
+                                                "cannot read the body"));
+        return;
+    }
+
+    frag = ngx_pcalloc(r->pool, sizeof(ngx_webrtc_sdp_offer_t));
+    if (frag == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    err = "bad sdpfrag";
+
+    if (ngx_webrtc_sdp_parse_frag(frag, body.data, body.len, &err)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "webrtc: bad trickle-ice-sdpfrag: %s", err);
+        ngx_http_finalize_request(r,
+                  ngx_http_webrtc_problem(r, NGX_HTTP_BAD_REQUEST, err));
+        return;
+    }
+
+    if (frag->ice_pwd.len || r->headers_in.if_match) {
+        ngx_http_finalize_request(r,
+                  ngx_http_webrtc_problem(r, 422,
+                                          "ICE restart is not supported"));
+        return;
+    }
+
+    if (ngx_http_webrtc_add_cors(r) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    rc = ngx_http_webrtc_reply(r, NGX_HTTP_NO_CONTENT, NULL, NULL);
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_webrtc_read_body(ngx_http_request_t *r, ngx_str_t *body)
+{
+    u_char       *p;
+    size_t        len;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        ngx_str_null(body);
+        return NGX_OK;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+        len += b->in_file ? (size_t) (b->file_last - b->file_pos)
+                          : (size_t) (b->last - b->pos);
+    }
+
+    if (len > NGX_HTTP_WEBRTC_MAX_SDP) {
+        return NGX_DECLINED;
+    }
+
+    p = ngx_pnalloc(r->pool, len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    body->data = p;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            n = ngx_read_file(b->file, p, b->file_last - b->file_pos,
+                              b->file_pos);
+            if (n != b->file_last - b->file_pos) {
+                return NGX_ERROR;
+            }
+
+            p += n;
+
+        } else {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+        }
+    }
+
+    body->len = p - body->data;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_webrtc_offer_body(ngx_http_request_t *r)
+{
+    ngx_int_t                rc;
+    ngx_str_t                body;
+    const char              *err;
+    ngx_webrtc_sdp_offer_t  *offer;
+
+    rc = ngx_http_webrtc_read_body(r, &body);
+
+    if (rc == NGX_DECLINED) {
+        ngx_http_finalize_request(r,
+              ngx_http_webrtc_problem(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                      "the offer is too large"));
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    offer = ngx_pcalloc(r->pool, sizeof(ngx_webrtc_sdp_offer_t));
+    if (offer == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    err = "malformed offer";
+
+    if (ngx_webrtc_sdp_parse_offer(offer, body.data, body.len, &err)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "webrtc: offer refused: %s", err);
+        ngx_http_finalize_request(r,
+                  ngx_http_webrtc_problem(r, NGX_HTTP_BAD_REQUEST, err));
+        return;
+    }
+
+    if (offer->setup == NGX_WEBRTC_SETUP_PASSIVE) {
+        ngx_http_finalize_request(r,
+                  ngx_http_webrtc_problem(r, 422,
+                        "a=setup:passive: the server takes the passive "
+                        "DTLS role"));
+        return;
+    }
+
+    if (ngx_webrtc_sdp_negotiate_recv(offer, &err) != NGX_OK) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "webrtc: offer refused: %s", err);
+        ngx_http_finalize_request(r,
+                                  ngx_http_webrtc_problem(r, 422, err));
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_webrtc_answer(r, offer));
+}
+
+
+static ngx_int_t
+ngx_http_webrtc_answer(ngx_http_request_t *r, ngx_webrtc_sdp_offer_t *offer)
+{
+    u_char                            *p;
+    size_t                             size;
+    in_port_t                          port;
+    ngx_int_t                          rc;
+    ngx_str_t                          answer, v, *announce;
+    ngx_uint_t                         i;
+    ngx_webrtc_conf_t                 *wcf;
+    ngx_webrtc_session_rec_t           rec;
+    ngx_webrtc_session_args_t          args;
+    ngx_http_webrtc_loc_conf_t        *wlcf;
+    ngx_webrtc_sdp_answer_conf_t       ac;
+    ngx_webrtc_sdp_local_candidate_t   cands[NGX_WEBRTC_MAX_ANNOUNCE];
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_webrtc_module);
+    wcf = ngx_webrtc_get_conf((ngx_cycle_t *) ngx_cycle);
+
+    ngx_memzero(&args, sizeof(ngx_webrtc_session_args_t));
+
+    if (wlcf->room == NULL
+        || ngx_http_complex_value(r, wlcf->room, &args.room) != NGX_OK
+        || args.room.len == 0
+        || args.room.len > NGX_WEBRTC_ROOM_LEN)
+    {
+        return ngx_http_webrtc_problem(r, NGX_HTTP_BAD_REQUEST,
+                                       "no room, or a room name longer "
+                                       "than 64 bytes");
+    }
+
+    args.kind = NGX_WEBRTC_KIND_WHIP;
+    args.room_max_sessions = wlcf->room_max_sessions;
+    args.takeover = wlcf->takeover;
+    args.offer = offer;
+
+    rc = ngx_webrtc_session_create(&args, &rec, r->connection->log);
+
+    switch (rc) {
+
+    case NGX_OK:
+        break;
+
+    case NGX_WEBRTC_BUSY:
+        return ngx_http_webrtc_problem(r, NGX_HTTP_CONFLICT,
+                                       "the room has a live publisher");
+
+    case NGX_WEBRTC_FULL:
+        ngx_str_set(&v, "5");
+        if (ngx_http_webrtc_add_header(r, "Retry-After", &v) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_webrtc_problem(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                       "session limits reached");
+
+    default:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    port = ngx_inet_get_port(wcf->listen.sockaddr) + (in_port_t) rec.worker;
+    announce = wcf->announce->elts;
+
+    for (i = 0; i < wcf->announce->nelts; i++) {
+        cands[i].addr = announce[i];
+        cands[i].port = port;
+    }
+
+    ngx_memzero(&ac, sizeof(ngx_webrtc_sdp_answer_conf_t));
+
+    ac.ice_ufrag.data = rec.ufrag;
+    ac.ice_ufrag.len = NGX_WEBRTC_UFRAG_LEN;
+    ac.ice_pwd.data = rec.pwd;
+    ac.ice_pwd.len = NGX_WEBRTC_PWD_LEN;
+    ac.fingerprint.data = wcf->fingerprint;
+    ac.fingerprint.len = wcf->fingerprint_len;
+    ac.session_id = (uint64_t) ngx_time() * 1000 + rec.worker;
+    ac.direction = NGX_WEBRTC_DIR_RECV;
+    ac.ncandidates = wcf->announce->nelts;
+    ac.candidates = cands;
+
+    size = 16384;
+
+    answer.data = ngx_pnalloc(r->pool, size);
+    if (answer.data == NULL) {
+        goto failed;
+    }
+
+    answer.len = ngx_webrtc_sdp_write_answer(answer.data, size, offer, &ac);
+    if (answer.len == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "webrtc: the answer does not fit in %uz bytes", size);
+        goto failed;
+    }
+
+    /* Location: the resource URL, relative to this server */
+
+    v.len = r->uri.len + 1 + NGX_WEBRTC_ID_LEN;
+    v.data = ngx_pnalloc(r->pool, v.len);
+    if (v.data == NULL) {
+        goto failed;
+    }
+
+    p = ngx_cpymem(v.data, r->uri.data, r->uri.len);
+    *p++ = '/';
+    ngx_memcpy(p, rec.id, NGX_WEBRTC_ID_LEN);
+
+    if (ngx_http_webrtc_add_header(r, "Location", &v) != NGX_OK) {
+        goto failed;
+    }
+
+    v.len = NGX_WEBRTC_UFRAG_LEN + 2;
+    v.data = ngx_pnalloc(r->pool, v.len);
+    if (v.data == NULL) {
+        goto failed;
+    }
+
+    ngx_sprintf(v.data, "\"%*s\"", (size_t) NGX_WEBRTC_UFRAG_LEN, rec.ufrag);
+
+    if (ngx_http_webrtc_add_header(r, "ETag", &v) != NGX_OK
+        || ngx_http_webrtc_add_ice_servers(r) != NGX_OK
+        || ngx_http_webrtc_add_cors(r) != NGX_OK)
+    {
+        goto failed;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "webrtc session %*s: WHIP publisher in room \"%V\", "
+                  "owner worker %ui",
+                  (size_t) NGX_WEBRTC_ID_LEN, rec.id, &args.room, rec.worker);
+
+    return ngx_http_webrtc_reply(r, NGX_HTTP_CREATED, "application/sdp",
+                                 &answer);
+
+failed:
+
+    v.data = rec.id;
+    v.len = NGX_WEBRTC_ID_LEN;
+    (void) ngx_webrtc_session_close_by_id(&v, r->connection->log);
+
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}

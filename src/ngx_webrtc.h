@@ -1,0 +1,186 @@
+
+/*
+ * Copyright (C) ngx_webrtc authors
+ */
+
+
+/*
+ * What the HTTP signaling side may call in the media side: the core
+ * configuration, session records in shared memory, and the status view.
+ */
+
+
+#ifndef _NGX_WEBRTC_H_INCLUDED_
+#define _NGX_WEBRTC_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include "ngx_webrtc_sdp.h"
+
+
+#define NGX_WEBRTC_MAX_WORKERS      64
+#define NGX_WEBRTC_MAX_ANNOUNCE     8
+#define NGX_WEBRTC_ID_LEN           32      /* hex chars, 128 bits */
+#define NGX_WEBRTC_UFRAG_LEN        8
+#define NGX_WEBRTC_PWD_LEN          32
+#define NGX_WEBRTC_REMOTE_UFRAG_LEN 64
+#define NGX_WEBRTC_ROOM_LEN         64
+#define NGX_WEBRTC_MID_LEN          16
+#define NGX_WEBRTC_MAX_TRACKS       4
+
+
+/* session states, in the order a session goes through them */
+#define NGX_WEBRTC_STATE_NEW        0
+#define NGX_WEBRTC_STATE_ICE        1
+#define NGX_WEBRTC_STATE_DTLS       2
+#define NGX_WEBRTC_STATE_CONNECTED  3
+#define NGX_WEBRTC_STATE_CLOSED     4
+
+
+#define NGX_WEBRTC_KIND_WHIP        1
+#define NGX_WEBRTC_KIND_WHEP        2
+
+
+/*
+ * One negotiated media section of a session, with its counters.  The
+ * counters are written by the owner worker only and read by any worker for
+ * the status page.
+ */
+typedef struct {
+    u_char                      mid[NGX_WEBRTC_MID_LEN];
+    u_char                      mid_len;
+    u_char                      type;        /* NGX_WEBRTC_MEDIA_* */
+    u_char                      codec;       /* NGX_WEBRTC_CODEC_* */
+    u_char                      pt;
+    u_char                      rtx_pt;      /* 0: none */
+    u_char                      ext_id[NGX_WEBRTC_EXT_MAX];
+    unsigned                    fb_nack:1;
+    unsigned                    fb_pli:1;
+    unsigned                    fb_fir:1;
+    uint32_t                    clock_rate;
+    uint32_t                    ssrc;        /* first SSRC seen, or the
+                                                offered one */
+
+    uint64_t                    packets;
+    uint64_t                    bytes;
+    uint64_t                    lost;
+    uint64_t                    nacks;       /* sequence numbers NACKed */
+    uint64_t                    plis;        /* PLI/FIR sent */
+} ngx_webrtc_track_t;
+
+
+/* A session record in shared memory: what any worker knows of a session. */
+typedef struct {
+    ngx_str_node_t              id_node;     /* by resource id */
+    ngx_str_node_t              ufrag_node;  /* by our ICE ufrag */
+    ngx_queue_t                 queue;       /* all sessions, oldest first */
+
+    u_char                      id[NGX_WEBRTC_ID_LEN];
+    u_char                      ufrag[NGX_WEBRTC_UFRAG_LEN];
+    u_char                      pwd[NGX_WEBRTC_PWD_LEN];
+    u_char                      remote_ufrag[NGX_WEBRTC_REMOTE_UFRAG_LEN];
+    u_char                      remote_ufrag_len;
+    u_char                      room[NGX_WEBRTC_ROOM_LEN];
+    u_char                      room_len;
+    u_char                      remote_fp[32];
+
+    ngx_uint_t                  kind;
+    ngx_uint_t                  state;
+    ngx_uint_t                  worker;      /* slot of the owner */
+    ngx_pid_t                   pid;         /* owner's pid once it has
+                                                local state, else 0 */
+    unsigned                    local:1;     /* owner holds local state */
+    unsigned                    closing:1;   /* asked to close */
+    unsigned                    srtp_gcm:1;
+
+    time_t                      created;
+    ngx_uint_t                  ntracks;
+    ngx_webrtc_track_t          tracks[NGX_WEBRTC_MAX_TRACKS];
+} ngx_webrtc_session_rec_t;
+
+
+/* A room in shared memory. */
+typedef struct {
+    ngx_str_node_t              node;
+    u_char                      name[NGX_WEBRTC_ROOM_LEN];
+    ngx_webrtc_session_rec_t   *publisher;
+    ngx_uint_t                  sessions;
+} ngx_webrtc_room_t;
+
+
+typedef struct {
+    ngx_pid_t                   pid;
+    ngx_uint_t                  sessions;
+} ngx_webrtc_worker_slot_t;
+
+
+typedef struct {
+    ngx_rbtree_t                ids;
+    ngx_rbtree_node_t           ids_sentinel;
+    ngx_rbtree_t                ufrags;
+    ngx_rbtree_node_t           ufrags_sentinel;
+    ngx_rbtree_t                rooms;
+    ngx_rbtree_node_t           rooms_sentinel;
+    ngx_queue_t                 sessions;
+    ngx_uint_t                  nsessions;
+    ngx_uint_t                  nworkers;
+    ngx_webrtc_worker_slot_t    workers[NGX_WEBRTC_MAX_WORKERS];
+} ngx_webrtc_shm_t;
+
+
+typedef struct {
+    ngx_slab_pool_t            *shpool;
+    ngx_webrtc_shm_t           *sh;
+} ngx_webrtc_shm_ctx_t;
+
+
+typedef struct {
+    ngx_addr_t                  listen;      /* address + base port */
+    ngx_array_t                *announce;    /* of ngx_str_t */
+    size_t                      zone_size;
+    ngx_msec_t                  consent_timeout;
+    ngx_msec_t                  dtls_timeout;
+    ngx_uint_t                  max_sessions;
+    ngx_str_t                   certificate;
+    ngx_str_t                   certificate_key;
+
+    ngx_shm_zone_t             *zone;       /* ->data: &shm once made */
+    ngx_webrtc_shm_ctx_t        shm;
+    ngx_uint_t                  nworkers;
+
+    /* DTLS: made once per configuration load, inherited by the workers */
+    void                       *ssl_ctx;     /* SSL_CTX * */
+    u_char                      fingerprint[32 * 3];
+    size_t                      fingerprint_len;
+} ngx_webrtc_conf_t;
+
+
+/* what a new session needs from the HTTP side */
+typedef struct {
+    ngx_uint_t                  kind;
+    ngx_str_t                   room;
+    ngx_uint_t                  room_max_sessions;   /* 0: no limit */
+    unsigned                    takeover:1;
+    ngx_webrtc_sdp_offer_t     *offer;       /* negotiated */
+} ngx_webrtc_session_args_t;
+
+
+/* results of ngx_webrtc_session_create() */
+#define NGX_WEBRTC_BUSY             -10     /* room has a live publisher */
+#define NGX_WEBRTC_FULL             -11     /* limits or memory */
+
+
+ngx_webrtc_conf_t *ngx_webrtc_get_conf(ngx_cycle_t *cycle);
+
+ngx_int_t ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
+    ngx_webrtc_session_rec_t *out, ngx_log_t *log);
+ngx_int_t ngx_webrtc_session_close_by_id(ngx_str_t *id, ngx_log_t *log);
+ngx_int_t ngx_webrtc_session_exists(ngx_str_t *id);
+
+ngx_int_t ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out);
+
+void ngx_webrtc_random_hex(u_char *dst, size_t n);
+
+
+#endif /* _NGX_WEBRTC_H_INCLUDED_ */

@@ -1,0 +1,627 @@
+
+/*
+ * Copyright (C) ngx_webrtc authors
+ */
+
+
+/*
+ * DTLS with OpenSSL: the certificate of a configuration load (ECDSA P-256,
+ * generated or read from webrtc_certificate), the server-side handshake of
+ * one session on nginx timers, the check of the peer's certificate against
+ * the offer's a=fingerprint, and the export of the SRTP keys (RFC 5764).
+ *
+ * Datagrams come in through a memory BIO, one at a time; they go out
+ * through a BIO of our own whose every write is one UDP datagram.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include "ngx_webrtc_media.h"
+
+
+#define NGX_WEBRTC_DTLS_MTU         1200
+#define NGX_WEBRTC_SRTP_PROFILES                                              \
+    "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"
+
+
+struct ngx_webrtc_dtls_s {
+    SSL                    *ssl;
+    BIO                    *rbio;
+    ngx_event_t             timer;
+    ngx_webrtc_session_t   *session;
+    unsigned                done:1;
+};
+
+
+static ngx_int_t ngx_webrtc_dtls_make_certificate(ngx_cycle_t *cycle,
+    EVP_PKEY **pkey, X509 **x509);
+static ngx_int_t ngx_webrtc_dtls_load_certificate(ngx_cycle_t *cycle,
+    ngx_webrtc_conf_t *wcf, EVP_PKEY **pkey, X509 **x509);
+static void ngx_webrtc_dtls_cleanup_ctx(void *data);
+static int ngx_webrtc_dtls_verify(int ok, X509_STORE_CTX *store);
+static void ngx_webrtc_dtls_step(ngx_webrtc_dtls_t *d);
+static void ngx_webrtc_dtls_finish(ngx_webrtc_dtls_t *d);
+static void ngx_webrtc_dtls_timer_handler(ngx_event_t *ev);
+static BIO_METHOD *ngx_webrtc_dtls_bio_method(void);
+static int ngx_webrtc_dtls_bio_write(BIO *b, const char *buf, int len);
+static long ngx_webrtc_dtls_bio_ctrl(BIO *b, int cmd, long num, void *ptr);
+static int ngx_webrtc_dtls_bio_create(BIO *b);
+
+
+static BIO_METHOD  *ngx_webrtc_bio_method;
+
+
+ngx_int_t
+ngx_webrtc_dtls_init_conf(ngx_cycle_t *cycle, ngx_webrtc_conf_t *wcf)
+{
+    u_char              *p;
+    SSL_CTX             *ctx;
+    X509                *x509;
+    EVP_PKEY            *pkey;
+    ngx_uint_t           i;
+    unsigned int         n;
+    ngx_pool_cleanup_t  *cln;
+    u_char               md[EVP_MAX_MD_SIZE];
+
+    x509 = NULL;
+    pkey = NULL;
+
+    if (wcf->certificate.len) {
+        if (ngx_webrtc_dtls_load_certificate(cycle, wcf, &pkey, &x509)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+    } else if (ngx_webrtc_dtls_make_certificate(cycle, &pkey, &x509)
+               != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx = SSL_CTX_new(DTLS_server_method());
+    if (ctx == NULL) {
+        ngx_ssl_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "webrtc: SSL_CTX_new() failed");
+        goto failed;
+    }
+
+    cln = ngx_pool_cleanup_add(cycle->pool, 0);
+    if (cln == NULL) {
+        SSL_CTX_free(ctx);
+        goto failed;
+    }
+
+    cln->handler = ngx_webrtc_dtls_cleanup_ctx;
+    cln->data = ctx;
+
+    SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET);
+    SSL_CTX_set_read_ahead(ctx, 1);
+
+    if (SSL_CTX_use_certificate(ctx, x509) != 1
+        || SSL_CTX_use_PrivateKey(ctx, pkey) != 1
+        || SSL_CTX_check_private_key(ctx) != 1)
+    {
+        ngx_ssl_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "webrtc: the DTLS certificate cannot be used");
+        goto failed;
+    }
+
+    /* SSL_CTX_set_tlsext_use_srtp() returns 0 on success */
+
+    if (SSL_CTX_set_tlsext_use_srtp(ctx, NGX_WEBRTC_SRTP_PROFILES) != 0) {
+        ngx_ssl_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "webrtc: SSL_CTX_set_tlsext_use_srtp() failed");
+        goto failed;
+    }
+
+    /*
+     * The peer's certificate is self-signed: any chain is accepted here and
+     * the certificate is checked against a=fingerprint after the handshake.
+     */
+
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER|SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                       ngx_webrtc_dtls_verify);
+
+    if (X509_digest(x509, EVP_sha256(), md, &n) != 1 || n != 32) {
+        ngx_ssl_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "webrtc: X509_digest() failed");
+        goto failed;
+    }
+
+    p = wcf->fingerprint;
+
+    for (i = 0; i < n; i++) {
+        if (i) {
+            *p++ = ':';
+        }
+
+        *p++ = "0123456789ABCDEF"[md[i] >> 4];
+        *p++ = "0123456789ABCDEF"[md[i] & 0xf];
+    }
+
+    wcf->fingerprint_len = p - wcf->fingerprint;
+    wcf->ssl_ctx = ctx;
+
+    X509_free(x509);
+    EVP_PKEY_free(pkey);
+
+    return NGX_OK;
+
+failed:
+
+    X509_free(x509);
+    EVP_PKEY_free(pkey);
+
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_webrtc_dtls_cleanup_ctx(void *data)
+{
+    SSL_CTX_free(data);
+}
+
+
+static ngx_int_t
+ngx_webrtc_dtls_make_certificate(ngx_cycle_t *cycle, EVP_PKEY **pkey,
+    X509 **x509)
+{
+    X509        *x;
+    uint64_t     serial;
+    X509_NAME   *name;
+
+    *pkey = EVP_EC_gen("P-256");
+    if (*pkey == NULL) {
+        ngx_ssl_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "webrtc: EVP_EC_gen(\"P-256\") failed");
+        return NGX_ERROR;
+    }
+
+    x = X509_new();
+    if (x == NULL) {
+        goto failed;
+    }
+
+    *x509 = x;
+
+    if (RAND_bytes((u_char *) &serial, sizeof(serial)) != 1) {
+        goto failed;
+    }
+
+    if (X509_set_version(x, 2) != 1
+        || ASN1_INTEGER_set_uint64(X509_get_serialNumber(x),
+                                   serial >> 1) != 1
+        || X509_gmtime_adj(X509_getm_notBefore(x), -86400) == NULL
+        || X509_gmtime_adj(X509_getm_notAfter(x), 30 * 86400) == NULL
+        || X509_set_pubkey(x, *pkey) != 1)
+    {
+        goto failed;
+    }
+
+    name = X509_get_subject_name(x);
+
+    if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                   (u_char *) "ngx_webrtc", -1, -1, 0)
+        != 1
+        || X509_set_issuer_name(x, name) != 1
+        || X509_sign(x, *pkey, EVP_sha256()) == 0)
+    {
+        goto failed;
+    }
+
+    return NGX_OK;
+
+failed:
+
+    ngx_ssl_error(NGX_LOG_EMERG, cycle->log, 0,
+                  "webrtc: cannot make the DTLS certificate");
+
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_webrtc_dtls_load_certificate(ngx_cycle_t *cycle, ngx_webrtc_conf_t *wcf,
+    EVP_PKEY **pkey, X509 **x509)
+{
+    BIO        *bio;
+    ngx_str_t  *key;
+
+    if (ngx_conf_full_name(cycle, &wcf->certificate, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    key = wcf->certificate_key.len ? &wcf->certificate_key
+                                   : &wcf->certificate;
+
+    if (ngx_conf_full_name(cycle, key, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    bio = BIO_new_file((char *) wcf->certificate.data, "r");
+    if (bio == NULL) {
+        ngx_ssl_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "webrtc: cannot open \"%V\"", &wcf->certificate);
+        return NGX_ERROR;
+    }
+
+    *x509 = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+
+    if (*x509 == NULL) {
+        ngx_ssl_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "webrtc: no certificate in \"%V\"", &wcf->certificate);
+        return NGX_ERROR;
+    }
+
+    bio = BIO_new_file((char *) key->data, "r");
+    if (bio == NULL) {
+        ngx_ssl_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "webrtc: cannot open \"%V\"", key);
+        return NGX_ERROR;
+    }
+
+    *pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+
+    if (*pkey == NULL) {
+        ngx_ssl_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "webrtc: no private key in \"%V\"", key);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static int
+ngx_webrtc_dtls_verify(int ok, X509_STORE_CTX *store)
+{
+    return 1;
+}
+
+
+ngx_webrtc_dtls_t *
+ngx_webrtc_dtls_create(ngx_webrtc_session_t *s)
+{
+    BIO                *wbio;
+    BIO_METHOD         *method;
+    ngx_webrtc_dtls_t  *d;
+
+    method = ngx_webrtc_dtls_bio_method();
+    if (method == NULL) {
+        return NULL;
+    }
+
+    d = ngx_pcalloc(s->pool, sizeof(ngx_webrtc_dtls_t));
+    if (d == NULL) {
+        return NULL;
+    }
+
+    d->session = s;
+
+    d->ssl = SSL_new(ngx_webrtc_worker.conf->ssl_ctx);
+    if (d->ssl == NULL) {
+        ngx_ssl_error(NGX_LOG_ERR, s->log, 0, "webrtc dtls: SSL_new() failed");
+        return NULL;
+    }
+
+    d->rbio = BIO_new(BIO_s_mem());
+    wbio = BIO_new(method);
+
+    if (d->rbio == NULL || wbio == NULL) {
+        BIO_free(d->rbio);
+        BIO_free(wbio);
+        SSL_free(d->ssl);
+        return NULL;
+    }
+
+    BIO_set_mem_eof_return(d->rbio, -1);
+    BIO_set_data(wbio, s);
+    BIO_set_init(wbio, 1);
+
+    SSL_set_bio(d->ssl, d->rbio, wbio);
+    SSL_set_accept_state(d->ssl);
+    SSL_set_mtu(d->ssl, NGX_WEBRTC_DTLS_MTU);
+    DTLS_set_link_mtu(d->ssl, NGX_WEBRTC_DTLS_MTU);
+
+    d->timer.handler = ngx_webrtc_dtls_timer_handler;
+    d->timer.data = d;
+    d->timer.log = s->log;
+    d->timer.cancelable = 1;
+
+    return d;
+}
+
+
+void
+ngx_webrtc_dtls_free(ngx_webrtc_dtls_t *d)
+{
+    if (d == NULL) {
+        return;
+    }
+
+    if (d->timer.timer_set) {
+        ngx_del_timer(&d->timer);
+    }
+
+    if (d->ssl) {
+        if (d->done) {
+            (void) SSL_shutdown(d->ssl);
+        }
+
+        SSL_free(d->ssl);
+        d->ssl = NULL;
+    }
+}
+
+
+void
+ngx_webrtc_dtls_handle(ngx_webrtc_session_t *s, u_char *buf, size_t len)
+{
+    int                 n, err;
+    u_char              sink[NGX_WEBRTC_MTU];
+    ngx_webrtc_dtls_t  *d;
+
+    d = s->dtls;
+
+    if (d == NULL || d->ssl == NULL) {
+        return;
+    }
+
+    if (BIO_write(d->rbio, buf, (int) len) != (int) len) {
+        return;
+    }
+
+    if (!d->done) {
+        if (s->rec->state < NGX_WEBRTC_STATE_DTLS) {
+            ngx_webrtc_session_set_state(s, NGX_WEBRTC_STATE_DTLS);
+        }
+
+        ngx_webrtc_dtls_step(d);
+        return;
+    }
+
+    /* after the handshake: alerts (close_notify) or stray records */
+
+    for ( ;; ) {
+        n = SSL_read(d->ssl, sink, sizeof(sink));
+        if (n > 0) {
+            continue;
+        }
+
+        err = SSL_get_error(d->ssl, n);
+
+        if (err == SSL_ERROR_ZERO_RETURN) {
+            ngx_webrtc_session_close(s, "DTLS close_notify from the peer");
+            return;
+        }
+
+        ERR_clear_error();
+        break;
+    }
+
+    (void) BIO_reset(d->rbio);
+}
+
+
+static void
+ngx_webrtc_dtls_step(ngx_webrtc_dtls_t *d)
+{
+    int                    n, err;
+    struct timeval         tv;
+    ngx_webrtc_session_t  *s;
+
+    s = d->session;
+
+    n = SSL_do_handshake(d->ssl);
+
+    if (n == 1) {
+        d->done = 1;
+
+        if (d->timer.timer_set) {
+            ngx_del_timer(&d->timer);
+        }
+
+        ngx_webrtc_dtls_finish(d);
+        return;
+    }
+
+    err = SSL_get_error(d->ssl, n);
+
+    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+        ngx_ssl_error(NGX_LOG_INFO, s->log, 0,
+                      "webrtc dtls session %*s: handshake failed",
+                      (size_t) NGX_WEBRTC_ID_LEN, s->rec->id);
+        ngx_webrtc_session_close(s, "DTLS handshake failed");
+        return;
+    }
+
+    ERR_clear_error();
+
+    if (DTLSv1_get_timeout(d->ssl, &tv) == 1) {
+        ngx_add_timer(&d->timer,
+                      (ngx_msec_t) tv.tv_sec * 1000 + tv.tv_usec / 1000 + 1);
+    }
+}
+
+
+static void
+ngx_webrtc_dtls_timer_handler(ngx_event_t *ev)
+{
+    ngx_webrtc_dtls_t  *d = ev->data;
+
+    if (d->ssl == NULL || d->done) {
+        return;
+    }
+
+    if (DTLSv1_handle_timeout(d->ssl) < 0) {
+        ngx_webrtc_session_close(d->session, "DTLS retransmission failed");
+        return;
+    }
+
+    ngx_webrtc_dtls_step(d);
+}
+
+
+static void
+ngx_webrtc_dtls_finish(ngx_webrtc_dtls_t *d)
+{
+    X509                   *peer;
+    size_t                  keys_len;
+    ngx_uint_t              gcm;
+    unsigned int            n;
+    ngx_webrtc_session_t   *s;
+    SRTP_PROTECTION_PROFILE  *profile;
+    u_char                  md[EVP_MAX_MD_SIZE];
+    u_char                  keys[2 * (16 + 14)];
+
+    s = d->session;
+
+    peer = SSL_get1_peer_certificate(d->ssl);
+    if (peer == NULL) {
+        ngx_webrtc_session_close(s, "no DTLS client certificate");
+        return;
+    }
+
+    n = 0;
+
+    if (X509_digest(peer, EVP_sha256(), md, &n) != 1 || n != 32
+        || CRYPTO_memcmp(md, s->rec->remote_fp, 32) != 0)
+    {
+        X509_free(peer);
+        ngx_log_error(NGX_LOG_INFO, s->log, 0,
+                      "webrtc dtls session %*s: the peer's certificate does "
+                      "not match the offer's fingerprint",
+                      (size_t) NGX_WEBRTC_ID_LEN, s->rec->id);
+        ngx_webrtc_session_close(s, "certificate fingerprint mismatch");
+        return;
+    }
+
+    X509_free(peer);
+
+    profile = SSL_get_selected_srtp_profile(d->ssl);
+    if (profile == NULL) {
+        ngx_webrtc_session_close(s, "no SRTP profile negotiated");
+        return;
+    }
+
+    switch (profile->id) {
+
+    case SRTP_AEAD_AES_128_GCM:
+        gcm = 1;
+        keys_len = 2 * (16 + 12);
+        break;
+
+    case SRTP_AES128_CM_SHA1_80:
+        gcm = 0;
+        keys_len = 2 * (16 + 14);
+        break;
+
+    default:
+        ngx_webrtc_session_close(s, "unsupported SRTP profile");
+        return;
+    }
+
+    if (SSL_export_keying_material(d->ssl, keys, keys_len,
+                                   "EXTRACTOR-dtls_srtp", 19, NULL, 0, 0)
+        != 1)
+    {
+        ngx_webrtc_session_close(s, "SRTP key export failed");
+        return;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_EVENT, s->log, 0,
+                   "webrtc dtls session %*s: done",
+                   (size_t) NGX_WEBRTC_ID_LEN, s->rec->id);
+
+    ngx_webrtc_session_connected(s, gcm, keys, keys_len);
+
+    OPENSSL_cleanse(keys, sizeof(keys));
+}
+
+
+static BIO_METHOD *
+ngx_webrtc_dtls_bio_method(void)
+{
+    BIO_METHOD  *m;
+
+    if (ngx_webrtc_bio_method) {
+        return ngx_webrtc_bio_method;
+    }
+
+    m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+                     "ngx_webrtc_udp");
+    if (m == NULL) {
+        return NULL;
+    }
+
+    BIO_meth_set_write(m, ngx_webrtc_dtls_bio_write);
+    BIO_meth_set_ctrl(m, ngx_webrtc_dtls_bio_ctrl);
+    BIO_meth_set_create(m, ngx_webrtc_dtls_bio_create);
+
+    ngx_webrtc_bio_method = m;
+
+    return m;
+}
+
+
+static int
+ngx_webrtc_dtls_bio_create(BIO *b)
+{
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+
+static int
+ngx_webrtc_dtls_bio_write(BIO *b, const char *buf, int len)
+{
+    ngx_webrtc_session_t  *s;
+
+    s = BIO_get_data(b);
+
+    if (s && len > 0) {
+        ngx_webrtc_udp_send(s, (u_char *) buf, (size_t) len);
+    }
+
+    return len;
+}
+
+
+static long
+ngx_webrtc_dtls_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    switch (cmd) {
+
+    case BIO_CTRL_FLUSH:
+        return 1;
+
+    case BIO_CTRL_DGRAM_QUERY_MTU:
+    case BIO_CTRL_DGRAM_GET_FALLBACK_MTU:
+        return NGX_WEBRTC_DTLS_MTU;
+
+    case BIO_CTRL_DGRAM_GET_MTU_OVERHEAD:
+        return 28;
+
+    case BIO_CTRL_WPENDING:
+    case BIO_CTRL_PENDING:
+        return 0;
+
+    default:
+        return 0;
+    }
+}

@@ -1,0 +1,536 @@
+
+/*
+ * Copyright (C) ngx_webrtc authors
+ */
+
+
+/*
+ * One peer connection in the worker that owns it: created on its first
+ * valid ICE check, through DTLS to SRTP, receiving the publisher's RTP and
+ * sending it the feedback a sender needs (receiver reports, NACK for gaps,
+ * transport-wide congestion control feedback), until it is closed: by the
+ * peer (DTLS close_notify), by DELETE, by consent expiry or by a timeout.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <openssl/rand.h>
+#include <srtp2/srtp.h>
+
+#include "ngx_webrtc_media.h"
+
+
+#define NGX_WEBRTC_RR_INTERVAL      1000    /* ms */
+#define NGX_WEBRTC_NACK_INTERVAL    100     /* ms between NACKs of a seq */
+#define NGX_WEBRTC_RTCP_BUF         (NGX_WEBRTC_MTU + SRTP_MAX_TRAILER_LEN)
+
+
+static void ngx_webrtc_session_tick(ngx_event_t *ev);
+static void ngx_webrtc_session_feedback(ngx_webrtc_session_t *s);
+static void ngx_webrtc_session_send_rtcp(ngx_webrtc_session_t *s,
+    u_char *buf, size_t len);
+static void ngx_webrtc_session_handle_rtp(ngx_webrtc_session_t *s,
+    u_char *buf, size_t len);
+static void ngx_webrtc_session_handle_rtcp(ngx_webrtc_session_t *s,
+    u_char *buf, size_t len);
+static ngx_webrtc_stream_t *ngx_webrtc_session_stream(ngx_webrtc_session_t *s,
+    ngx_webrtc_rtp_header_t *h);
+static ngx_webrtc_stream_t *ngx_webrtc_session_primary(
+    ngx_webrtc_session_t *s, ngx_webrtc_track_t *track);
+static int64_t ngx_webrtc_now_us(void);
+
+
+ngx_webrtc_session_t *
+ngx_webrtc_session_open(ngx_webrtc_session_rec_t *rec, ngx_log_t *log)
+{
+    ngx_uint_t             i;
+    ngx_pool_t            *pool;
+    ngx_webrtc_session_t  *s;
+
+    pool = ngx_create_pool(4096, log);
+    if (pool == NULL) {
+        goto failed;
+    }
+
+    s = ngx_pcalloc(pool, sizeof(ngx_webrtc_session_t));
+    if (s == NULL) {
+        ngx_destroy_pool(pool);
+        goto failed;
+    }
+
+    s->pool = pool;
+    s->log = log;
+    s->rec = rec;
+    s->pwd.data = rec->pwd;
+    s->pwd.len = NGX_WEBRTC_PWD_LEN;
+    s->started = ngx_current_msec;
+    s->last_consent = ngx_current_msec;
+    s->last_rr = ngx_current_msec;
+
+    if (RAND_bytes((u_char *) &s->local_ssrc, sizeof(uint32_t)) != 1) {
+        ngx_destroy_pool(pool);
+        goto failed;
+    }
+
+    for (i = 0; i < rec->ntracks; i++) {
+        if (rec->tracks[i].ext_id[NGX_WEBRTC_EXT_TWCC]) {
+            s->twcc = ngx_palloc(pool, sizeof(ngx_webrtc_twcc_t));
+            if (s->twcc == NULL) {
+                ngx_destroy_pool(pool);
+                goto failed;
+            }
+
+            ngx_webrtc_twcc_init(s->twcc);
+            break;
+        }
+    }
+
+    s->dtls = ngx_webrtc_dtls_create(s);
+    if (s->dtls == NULL) {
+        ngx_destroy_pool(pool);
+        goto failed;
+    }
+
+    s->ufrag_node.str.data = rec->ufrag;
+    s->ufrag_node.str.len = NGX_WEBRTC_UFRAG_LEN;
+    s->ufrag_node.node.key = ngx_crc32_short(rec->ufrag,
+                                             NGX_WEBRTC_UFRAG_LEN);
+    ngx_rbtree_insert(&ngx_webrtc_worker.ufrags, &s->ufrag_node.node);
+
+    s->tick.handler = ngx_webrtc_session_tick;
+    s->tick.data = s;
+    s->tick.log = log;
+    s->tick.cancelable = 1;
+    ngx_add_timer(&s->tick, NGX_WEBRTC_TICK);
+
+    ngx_log_error(NGX_LOG_INFO, log, 0,
+                  "webrtc session %*s: first ICE check, room \"%*s\"",
+                  (size_t) NGX_WEBRTC_ID_LEN, rec->id,
+                  (size_t) rec->room_len, rec->room);
+
+    return s;
+
+failed:
+
+    ngx_log_error(NGX_LOG_ERR, log, 0,
+                  "webrtc session %*s: cannot create local state",
+                  (size_t) NGX_WEBRTC_ID_LEN, rec->id);
+
+    ngx_shmtx_lock(&ngx_webrtc_worker.shm->shpool->mutex);
+    ngx_webrtc_shm_free_session(ngx_webrtc_worker.shm, rec);
+    ngx_shmtx_unlock(&ngx_webrtc_worker.shm->shpool->mutex);
+
+    return NULL;
+}
+
+
+void
+ngx_webrtc_session_set_state(ngx_webrtc_session_t *s, ngx_uint_t state)
+{
+    static const char  *names[] = { "new", "ice", "dtls", "connected",
+                                    "closed" };
+
+    ngx_log_debug3(NGX_LOG_DEBUG_EVENT, s->log, 0,
+                   "webrtc session %*s: state %s",
+                   (size_t) NGX_WEBRTC_ID_LEN, s->rec->id, names[state]);
+
+    s->rec->state = state;
+}
+
+
+void
+ngx_webrtc_session_close(ngx_webrtc_session_t *s, const char *reason)
+{
+    ngx_webrtc_shm_ctx_t  *ctx;
+
+    if (s->closed) {
+        return;
+    }
+
+    s->closed = 1;
+
+    ngx_log_error(NGX_LOG_INFO, s->log, 0,
+                  "webrtc session %*s: closed: %s",
+                  (size_t) NGX_WEBRTC_ID_LEN, s->rec->id, reason);
+
+    if (s->tick.timer_set) {
+        ngx_del_timer(&s->tick);
+    }
+
+    ngx_webrtc_dtls_free(s->dtls);
+    ngx_webrtc_udp_unlatch(s);
+    ngx_rbtree_delete(&ngx_webrtc_worker.ufrags, &s->ufrag_node.node);
+
+    ctx = ngx_webrtc_worker.shm;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+    ngx_webrtc_shm_free_session(ctx, s->rec);
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    s->rec = NULL;
+
+    ngx_destroy_pool(s->pool);
+}
+
+
+void
+ngx_webrtc_session_connected(ngx_webrtc_session_t *s, ngx_uint_t gcm,
+    u_char *keys, size_t keys_len)
+{
+    s->srtp = ngx_webrtc_srtp_create(s, gcm, keys, keys_len);
+    if (s->srtp == NULL) {
+        ngx_webrtc_session_close(s, "cannot create SRTP contexts");
+        return;
+    }
+
+    s->rec->srtp_gcm = gcm;
+    ngx_webrtc_session_set_state(s, NGX_WEBRTC_STATE_CONNECTED);
+
+    ngx_log_error(NGX_LOG_INFO, s->log, 0,
+                  "webrtc session %*s: connected, %s",
+                  (size_t) NGX_WEBRTC_ID_LEN, s->rec->id,
+                  gcm ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80");
+}
+
+
+void
+ngx_webrtc_session_handle_srtp(ngx_webrtc_session_t *s, u_char *buf,
+    size_t len)
+{
+    if (s->srtp == NULL || len < NGX_WEBRTC_RTP_HEADER_LEN) {
+        return;
+    }
+
+    /* RFC 5761: RTCP packet types 192..223 share the port with RTP */
+
+    if (buf[1] >= 192 && buf[1] <= 223) {
+        ngx_webrtc_session_handle_rtcp(s, buf, len);
+
+    } else {
+        ngx_webrtc_session_handle_rtp(s, buf, len);
+    }
+}
+
+
+static void
+ngx_webrtc_session_handle_rtp(ngx_webrtc_session_t *s, u_char *buf,
+    size_t len)
+{
+    u_char                   *ext;
+    size_t                    ext_len;
+    ngx_int_t                 rc;
+    ngx_webrtc_track_t       *t;
+    ngx_webrtc_stream_t      *st, *primary;
+    ngx_webrtc_rtp_header_t   h;
+
+    rc = ngx_webrtc_srtp_unprotect(s->srtp, buf, &len, 0);
+    if (rc != NGX_OK) {
+        ngx_log_debug2(NGX_LOG_DEBUG_EVENT, s->log, 0,
+                       "webrtc srtp session %*s: RTP dropped",
+                       (size_t) NGX_WEBRTC_ID_LEN, s->rec->id);
+        return;
+    }
+
+    if (ngx_webrtc_rtp_parse(&h, buf, len) != NGX_OK) {
+        return;
+    }
+
+    st = ngx_webrtc_session_stream(s, &h);
+    if (st == NULL) {
+        return;
+    }
+
+    t = st->track;
+
+    if (s->twcc && t->ext_id[NGX_WEBRTC_EXT_TWCC]) {
+        ext = ngx_webrtc_rtp_find_ext(&h, t->ext_id[NGX_WEBRTC_EXT_TWCC],
+                                      &ext_len);
+        if (ext && ext_len >= 2) {
+            ngx_webrtc_twcc_record(s->twcc, (uint16_t) (ext[0] << 8 | ext[1]),
+                                   ngx_webrtc_now_us());
+        }
+    }
+
+    t->packets++;
+    t->bytes += len;
+
+    if (!st->rtx) {
+        (void) ngx_webrtc_rtp_recv_update(&st->recv, h.seq, h.ts,
+                                          ngx_current_msec);
+        t->lost = st->recv.lost_total;
+        return;
+    }
+
+    /* RTX (RFC 4588): the original sequence number leads the payload */
+
+    if (h.payload_len < 2) {
+        return;
+    }
+
+    primary = ngx_webrtc_session_primary(s, t);
+    if (primary == NULL) {
+        return;
+    }
+
+    (void) ngx_webrtc_rtp_recv_update(&primary->recv,
+                                      (uint16_t) (buf[h.header_len] << 8
+                                                  | buf[h.header_len + 1]),
+                                      h.ts, ngx_current_msec);
+}
+
+
+/* the stream of a packet's SSRC, learned by payload type the first time */
+static ngx_webrtc_stream_t *
+ngx_webrtc_session_stream(ngx_webrtc_session_t *s,
+    ngx_webrtc_rtp_header_t *h)
+{
+    ngx_uint_t                i;
+    ngx_webrtc_track_t       *t;
+    ngx_webrtc_stream_t      *st;
+    ngx_webrtc_session_rec_t *rec;
+
+    for (i = 0; i < s->nstreams; i++) {
+        if (s->streams[i].ssrc == h->ssrc) {
+            return &s->streams[i];
+        }
+    }
+
+    if (s->nstreams == NGX_WEBRTC_MAX_STREAMS) {
+        return NULL;
+    }
+
+    rec = s->rec;
+
+    for (i = 0; i < rec->ntracks; i++) {
+        t = &rec->tracks[i];
+
+        if (h->pt != t->pt && (t->rtx_pt == 0 || h->pt != t->rtx_pt)) {
+            continue;
+        }
+
+        st = &s->streams[s->nstreams++];
+        st->ssrc = h->ssrc;
+        st->track = t;
+        st->rtx = (h->pt != t->pt);
+
+        ngx_webrtc_rtp_recv_init(&st->recv, t->clock_rate);
+
+        if (!st->rtx && (t->ssrc == 0 || ngx_webrtc_session_primary(s, t)
+                                         == st))
+        {
+            t->ssrc = h->ssrc;
+        }
+
+        ngx_log_debug4(NGX_LOG_DEBUG_EVENT, s->log, 0,
+                       "webrtc session %*s: new SSRC %uD, pt %d",
+                       (size_t) NGX_WEBRTC_ID_LEN, rec->id, h->ssrc,
+                       (int) h->pt);
+
+        return st;
+    }
+
+    return NULL;
+}
+
+
+static ngx_webrtc_stream_t *
+ngx_webrtc_session_primary(ngx_webrtc_session_t *s, ngx_webrtc_track_t *t)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < s->nstreams; i++) {
+        if (s->streams[i].track == t && !s->streams[i].rtx) {
+            return &s->streams[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_webrtc_session_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
+    size_t len)
+{
+    size_t                     pos;
+    uint32_t                   rtp_ts, packets, octets;
+    uint64_t                   ntp;
+    ngx_uint_t                 i;
+    ngx_webrtc_rtcp_packet_t   pkt;
+
+    if (ngx_webrtc_srtp_unprotect(s->srtp, buf, &len, 1) != NGX_OK) {
+        return;
+    }
+
+    pos = 0;
+
+    while (ngx_webrtc_rtcp_next(buf, len, &pos, &pkt) == NGX_OK) {
+
+        if (pkt.type != NGX_WEBRTC_RTCP_SR
+            || ngx_webrtc_rtcp_parse_sr(&pkt, &ntp, &rtp_ts, &packets,
+                                        &octets)
+               != NGX_OK)
+        {
+            continue;
+        }
+
+        for (i = 0; i < s->nstreams; i++) {
+            if (s->streams[i].ssrc == pkt.ssrc) {
+                s->streams[i].recv.sr_ntp_mid = (uint32_t) (ntp >> 16);
+                s->streams[i].recv.sr_received = ngx_current_msec;
+                break;
+            }
+        }
+    }
+}
+
+
+static void
+ngx_webrtc_session_tick(ngx_event_t *ev)
+{
+    ngx_webrtc_session_t *s = ev->data;
+
+    ngx_msec_t          now;
+    ngx_webrtc_conf_t  *wcf;
+
+    wcf = ngx_webrtc_worker.conf;
+    now = ngx_current_msec;
+
+    if (s->rec->closing) {
+        ngx_webrtc_session_close(s, "deleted");
+        return;
+    }
+
+    if (now - s->last_consent > wcf->consent_timeout) {
+        ngx_webrtc_session_close(s, "consent expired: no ICE check");
+        return;
+    }
+
+    if (s->rec->state < NGX_WEBRTC_STATE_CONNECTED
+        && now - s->started > wcf->dtls_timeout)
+    {
+        ngx_webrtc_session_close(s, "DTLS handshake timed out");
+        return;
+    }
+
+    if (s->rec->state == NGX_WEBRTC_STATE_CONNECTED) {
+        ngx_webrtc_session_feedback(s);
+    }
+
+    ngx_add_timer(&s->tick, NGX_WEBRTC_TICK);
+}
+
+
+/*
+ * One round of feedback to the publisher: an RR (empty but for the sender
+ * SSRC between the full ones, once a second) leads a compound packet with
+ * transport-wide feedback and NACKs.
+ */
+static void
+ngx_webrtc_session_feedback(ngx_webrtc_session_t *s)
+{
+    u_char                *p, *last;
+    size_t                 n;
+    ngx_uint_t             i, nseqs, full;
+    ngx_msec_t             now;
+    ngx_webrtc_stream_t   *st;
+    uint16_t               seqs[64];
+    u_char                 buf[NGX_WEBRTC_RTCP_BUF];
+
+    now = ngx_current_msec;
+    p = buf;
+    last = buf + NGX_WEBRTC_MTU - 100;
+
+    full = (now - s->last_rr >= NGX_WEBRTC_RR_INTERVAL);
+
+    if (full) {
+        s->last_rr = now;
+
+        for (i = 0; i < s->nstreams && p < last; i++) {
+            st = &s->streams[i];
+
+            if (st->rtx || !st->recv.started) {
+                continue;
+            }
+
+            p += ngx_webrtc_rtcp_write_rr(p, last - p, s->local_ssrc,
+                                          st->ssrc, &st->recv, now);
+        }
+    }
+
+    if (p == buf) {
+        /* an RR without report blocks: RFC 3550 wants one first */
+        p[0] = 0x80;
+        p[1] = NGX_WEBRTC_RTCP_RR;
+        p[2] = 0;
+        p[3] = 1;
+        p[4] = (u_char) (s->local_ssrc >> 24);
+        p[5] = (u_char) (s->local_ssrc >> 16);
+        p[6] = (u_char) (s->local_ssrc >> 8);
+        p[7] = (u_char) s->local_ssrc;
+        p += 8;
+    }
+
+    n = p - buf;
+
+    if (s->twcc && s->nstreams) {
+        p += ngx_webrtc_twcc_write(s->twcc, p, last - p, s->local_ssrc,
+                                   s->streams[0].ssrc);
+    }
+
+    for (i = 0; i < s->nstreams && p < last; i++) {
+        st = &s->streams[i];
+
+        if (st->rtx || !st->track->fb_nack) {
+            continue;
+        }
+
+        nseqs = ngx_webrtc_rtp_recv_nacks(&st->recv, now,
+                                          NGX_WEBRTC_NACK_INTERVAL, seqs,
+                                          64);
+        if (nseqs == 0) {
+            continue;
+        }
+
+        st->track->nacks += nseqs;
+
+        p += ngx_webrtc_rtcp_write_nack(p, last - p, s->local_ssrc, st->ssrc,
+                                        seqs, nseqs);
+    }
+
+    if (!full && (size_t) (p - buf) == n) {
+        /* nothing but the empty RR: nothing to say */
+        return;
+    }
+
+    ngx_webrtc_session_send_rtcp(s, buf, p - buf);
+}
+
+
+static void
+ngx_webrtc_session_send_rtcp(ngx_webrtc_session_t *s, u_char *buf,
+    size_t len)
+{
+    if (ngx_webrtc_srtp_protect(s->srtp, buf, &len, 1) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, s->log, 0,
+                      "webrtc srtp session %*s: srtp_protect_rtcp() failed",
+                      (size_t) NGX_WEBRTC_ID_LEN, s->rec->id);
+        return;
+    }
+
+    ngx_webrtc_udp_send(s, buf, len);
+}
+
+
+static int64_t
+ngx_webrtc_now_us(void)
+{
+    struct timespec  ts;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

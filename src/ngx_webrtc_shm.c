@@ -1,0 +1,670 @@
+
+/*
+ * Copyright (C) ngx_webrtc authors
+ */
+
+
+/*
+ * Shared memory: session records and rooms that every worker sees, the
+ * owner choice for a new session, reaping of sessions nobody holds, and the
+ * whole-server status.  Every access is under the slab pool's mutex, which
+ * nginx's ngx_shmtx releases for a worker that dies holding it.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <openssl/rand.h>
+
+#include "ngx_webrtc_media.h"
+
+
+static ngx_webrtc_room_t *ngx_webrtc_shm_find_room(ngx_webrtc_shm_ctx_t *ctx,
+    ngx_str_t *name);
+static ngx_webrtc_session_rec_t *ngx_webrtc_shm_find_id(
+    ngx_webrtc_shm_ctx_t *ctx, ngx_str_t *id);
+static void ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
+    ngx_webrtc_sdp_offer_t *offer);
+static ngx_webrtc_shm_ctx_t *ngx_webrtc_shm_ctx(void);
+
+
+static const char  *ngx_webrtc_state_names[] = {
+    "new", "ice", "dtls", "connected", "closed"
+};
+
+
+ngx_int_t
+ngx_webrtc_shm_init_zone(ngx_shm_zone_t *zone, void *data)
+{
+    ngx_webrtc_shm_ctx_t  *octx = data;
+
+    ngx_webrtc_conf_t     *wcf;
+    ngx_webrtc_shm_ctx_t  *ctx;
+
+    wcf = zone->data;
+
+    /* the context lives in the configuration of the cycle being made */
+
+    ctx = &wcf->shm;
+    ctx->shpool = (ngx_slab_pool_t *) zone->shm.addr;
+
+    if (octx) {
+        /* reload: keep the sessions of the old workers */
+        ctx->sh = octx->sh;
+        zone->data = ctx;
+        return NGX_OK;
+    }
+
+    if (zone->shm.exists) {
+        ctx->sh = ctx->shpool->data;
+        zone->data = ctx;
+        return NGX_OK;
+    }
+
+    ctx->sh = ngx_slab_calloc(ctx->shpool, sizeof(ngx_webrtc_shm_t));
+    if (ctx->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->shpool->data = ctx->sh;
+
+    ngx_rbtree_init(&ctx->sh->ids, &ctx->sh->ids_sentinel,
+                    ngx_str_rbtree_insert_value);
+    ngx_rbtree_init(&ctx->sh->ufrags, &ctx->sh->ufrags_sentinel,
+                    ngx_str_rbtree_insert_value);
+    ngx_rbtree_init(&ctx->sh->rooms, &ctx->sh->rooms_sentinel,
+                    ngx_str_rbtree_insert_value);
+    ngx_queue_init(&ctx->sh->sessions);
+
+    ctx->sh->nworkers = wcf->nworkers;
+
+    ctx->shpool->log_nomem = 0;
+    ctx->shpool->log_ctx = (u_char *) " in webrtc zone";
+
+    zone->data = ctx;
+
+    return NGX_OK;
+}
+
+
+static ngx_webrtc_shm_ctx_t *
+ngx_webrtc_shm_ctx(void)
+{
+    ngx_webrtc_conf_t  *wcf;
+
+    wcf = ngx_webrtc_get_conf((ngx_cycle_t *) ngx_cycle);
+    if (wcf == NULL) {
+        return NULL;
+    }
+
+    return wcf->zone->data;
+}
+
+
+void
+ngx_webrtc_random_hex(u_char *dst, size_t n)
+{
+    u_char  raw[64];
+
+    /* n hex digits from n / 2 random bytes of the CSPRNG */
+
+    n = ngx_min(n, 2 * sizeof(raw));
+
+    if (RAND_bytes(raw, (int) ((n + 1) / 2)) != 1) {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "webrtc: RAND_bytes() failed");
+        ngx_memzero(raw, sizeof(raw));
+    }
+
+    while (n > 1) {
+        dst = ngx_hex_dump(dst, raw, 1);
+        ngx_memmove(raw, raw + 1, sizeof(raw) - 1);
+        n -= 2;
+    }
+
+    if (n) {
+        *dst = "0123456789abcdef"[raw[0] & 0x0f];
+    }
+}
+
+
+ngx_int_t
+ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
+    ngx_webrtc_session_rec_t *out, ngx_log_t *log)
+{
+    ngx_uint_t                 i, owner;
+    ngx_webrtc_conf_t         *wcf;
+    ngx_webrtc_room_t         *room;
+    ngx_webrtc_shm_ctx_t      *ctx;
+    ngx_webrtc_session_rec_t  *rec;
+
+    wcf = ngx_webrtc_get_conf((ngx_cycle_t *) ngx_cycle);
+    if (wcf == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx = wcf->zone->data;
+
+    if (args->room.len == 0 || args->room.len > NGX_WEBRTC_ROOM_LEN) {
+        return NGX_ERROR;
+    }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    if (wcf->max_sessions && ctx->sh->nsessions >= wcf->max_sessions) {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "webrtc: webrtc_max_sessions (%ui) reached",
+                      wcf->max_sessions);
+        return NGX_WEBRTC_FULL;
+    }
+
+    room = ngx_webrtc_shm_find_room(ctx, &args->room);
+
+    if (room) {
+        if (args->room_max_sessions
+            && room->sessions >= args->room_max_sessions)
+        {
+            ngx_shmtx_unlock(&ctx->shpool->mutex);
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "webrtc: room \"%V\" is full", &args->room);
+            return NGX_WEBRTC_FULL;
+        }
+
+        if (args->kind == NGX_WEBRTC_KIND_WHIP && room->publisher) {
+
+            if (!args->takeover) {
+                ngx_shmtx_unlock(&ctx->shpool->mutex);
+                return NGX_WEBRTC_BUSY;
+            }
+
+            /* the old publisher's owner closes it on its next tick */
+            room->publisher->closing = 1;
+            room->publisher = NULL;
+        }
+
+    } else {
+        room = ngx_slab_calloc_locked(ctx->shpool, sizeof(ngx_webrtc_room_t));
+        if (room == NULL) {
+            ngx_shmtx_unlock(&ctx->shpool->mutex);
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "webrtc: shared memory zone is full");
+            return NGX_WEBRTC_FULL;
+        }
+
+        ngx_memcpy(room->name, args->room.data, args->room.len);
+        room->node.str.data = room->name;
+        room->node.str.len = args->room.len;
+        room->node.node.key = ngx_crc32_short(room->name, args->room.len);
+        ngx_rbtree_insert(&ctx->sh->rooms, &room->node.node);
+    }
+
+    rec = ngx_slab_calloc_locked(ctx->shpool,
+                                 sizeof(ngx_webrtc_session_rec_t));
+    if (rec == NULL) {
+        if (room->sessions == 0) {
+            ngx_rbtree_delete(&ctx->sh->rooms, &room->node.node);
+            ngx_slab_free_locked(ctx->shpool, room);
+        }
+
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "webrtc: shared memory zone is full");
+        return NGX_WEBRTC_FULL;
+    }
+
+    /* the owner: the live worker with the fewest sessions */
+
+    owner = 0;
+
+    for (i = 0; i < wcf->nworkers; i++) {
+        if (ctx->sh->workers[i].pid == 0) {
+            continue;
+        }
+
+        if (ctx->sh->workers[owner].pid == 0
+            || ctx->sh->workers[i].sessions
+               < ctx->sh->workers[owner].sessions)
+        {
+            owner = i;
+        }
+    }
+
+    ngx_webrtc_random_hex(rec->id, NGX_WEBRTC_ID_LEN);
+    ngx_webrtc_random_hex(rec->ufrag, NGX_WEBRTC_UFRAG_LEN);
+    ngx_webrtc_random_hex(rec->pwd, NGX_WEBRTC_PWD_LEN);
+
+    rec->remote_ufrag_len = (u_char) ngx_min(args->offer->ice_ufrag.len,
+                                             NGX_WEBRTC_REMOTE_UFRAG_LEN);
+    ngx_memcpy(rec->remote_ufrag, args->offer->ice_ufrag.data,
+               rec->remote_ufrag_len);
+    ngx_memcpy(rec->room, args->room.data, args->room.len);
+    rec->room_len = (u_char) args->room.len;
+    ngx_memcpy(rec->remote_fp, args->offer->fingerprint, 32);
+
+    rec->kind = args->kind;
+    rec->state = NGX_WEBRTC_STATE_NEW;
+    rec->worker = owner;
+    rec->created = ngx_time();
+
+    ngx_webrtc_shm_fill_tracks(rec, args->offer);
+
+    rec->id_node.str.data = rec->id;
+    rec->id_node.str.len = NGX_WEBRTC_ID_LEN;
+    rec->id_node.node.key = ngx_crc32_short(rec->id, NGX_WEBRTC_ID_LEN);
+    ngx_rbtree_insert(&ctx->sh->ids, &rec->id_node.node);
+
+    rec->ufrag_node.str.data = rec->ufrag;
+    rec->ufrag_node.str.len = NGX_WEBRTC_UFRAG_LEN;
+    rec->ufrag_node.node.key = ngx_crc32_short(rec->ufrag,
+                                               NGX_WEBRTC_UFRAG_LEN);
+    ngx_rbtree_insert(&ctx->sh->ufrags, &rec->ufrag_node.node);
+
+    ngx_queue_insert_tail(&ctx->sh->sessions, &rec->queue);
+
+    room->sessions++;
+
+    if (args->kind == NGX_WEBRTC_KIND_WHIP) {
+        room->publisher = rec;
+    }
+
+    ctx->sh->nsessions++;
+    ctx->sh->workers[owner].sessions++;
+
+    *out = *rec;
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
+    ngx_webrtc_sdp_offer_t *offer)
+{
+    ngx_uint_t               i;
+    ngx_webrtc_track_t      *t;
+    ngx_webrtc_sdp_codec_t  *c;
+    ngx_webrtc_sdp_media_t  *m;
+
+    for (i = 0; i < offer->nmedia; i++) {
+        m = &offer->media[i];
+
+        if (!m->accepted || rec->ntracks == NGX_WEBRTC_MAX_TRACKS) {
+            continue;
+        }
+
+        t = &rec->tracks[rec->ntracks++];
+        c = &m->codecs[m->codec];
+
+        t->mid_len = (u_char) ngx_min(m->mid.len, NGX_WEBRTC_MID_LEN);
+        ngx_memcpy(t->mid, m->mid.data, t->mid_len);
+        t->type = (u_char) m->type;
+        t->codec = c->codec;
+        t->pt = c->pt;
+        t->rtx_pt = m->rtx >= 0 ? m->codecs[m->rtx].pt : 0;
+        t->clock_rate = c->clock_rate;
+        t->fb_nack = c->fb_nack;
+        t->fb_pli = c->fb_pli;
+        t->fb_fir = c->fb_fir;
+        ngx_memcpy(t->ext_id, m->ext_id, NGX_WEBRTC_EXT_MAX);
+
+        if (m->fid_primary) {
+            t->ssrc = m->fid_primary;
+
+        } else if (m->nssrcs) {
+            t->ssrc = m->ssrcs[0];
+        }
+    }
+}
+
+
+static ngx_webrtc_room_t *
+ngx_webrtc_shm_find_room(ngx_webrtc_shm_ctx_t *ctx, ngx_str_t *name)
+{
+    return (ngx_webrtc_room_t *) ngx_str_rbtree_lookup(&ctx->sh->rooms, name,
+                                     ngx_crc32_short(name->data, name->len));
+}
+
+
+static ngx_webrtc_session_rec_t *
+ngx_webrtc_shm_find_id(ngx_webrtc_shm_ctx_t *ctx, ngx_str_t *id)
+{
+    ngx_str_node_t  *n;
+
+    n = ngx_str_rbtree_lookup(&ctx->sh->ids, id,
+                              ngx_crc32_short(id->data, id->len));
+    if (n == NULL) {
+        return NULL;
+    }
+
+    return (ngx_webrtc_session_rec_t *)
+               ((u_char *) n - offsetof(ngx_webrtc_session_rec_t, id_node));
+}
+
+
+/* under the lock */
+ngx_webrtc_session_rec_t *
+ngx_webrtc_shm_find_ufrag(ngx_webrtc_shm_ctx_t *ctx, ngx_str_t *ufrag)
+{
+    ngx_str_node_t  *n;
+
+    n = ngx_str_rbtree_lookup(&ctx->sh->ufrags, ufrag,
+                              ngx_crc32_short(ufrag->data, ufrag->len));
+    if (n == NULL) {
+        return NULL;
+    }
+
+    return (ngx_webrtc_session_rec_t *)
+               ((u_char *) n - offsetof(ngx_webrtc_session_rec_t,
+                                        ufrag_node));
+}
+
+
+ngx_int_t
+ngx_webrtc_session_exists(ngx_str_t *id)
+{
+    ngx_int_t                  rc;
+    ngx_webrtc_shm_ctx_t      *ctx;
+    ngx_webrtc_session_rec_t  *rec;
+
+    ctx = ngx_webrtc_shm_ctx();
+    if (ctx == NULL) {
+        return 0;
+    }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+    rec = ngx_webrtc_shm_find_id(ctx, id);
+    rc = (rec && !rec->closing);
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_webrtc_session_close_by_id(ngx_str_t *id, ngx_log_t *log)
+{
+    ngx_str_t                  name;
+    ngx_webrtc_room_t         *room;
+    ngx_webrtc_shm_ctx_t      *ctx;
+    ngx_webrtc_session_rec_t  *rec;
+
+    ctx = ngx_webrtc_shm_ctx();
+    if (ctx == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    rec = ngx_webrtc_shm_find_id(ctx, id);
+
+    if (rec == NULL || rec->closing) {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, log, 0,
+                  "webrtc session %*s: deleted by the client",
+                  (size_t) NGX_WEBRTC_ID_LEN, rec->id);
+
+    if (!rec->local) {
+        ngx_webrtc_shm_free_session(ctx, rec);
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        return NGX_OK;
+    }
+
+    /*
+     * The owner holds DTLS and SRTP state in its own memory: it frees the
+     * record on its next tick.  The room is free for a new publisher now.
+     */
+
+    rec->closing = 1;
+
+    name.data = rec->room;
+    name.len = rec->room_len;
+    room = ngx_webrtc_shm_find_room(ctx, &name);
+
+    if (room && room->publisher == rec) {
+        room->publisher = NULL;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+/* under the lock */
+void
+ngx_webrtc_shm_free_session(ngx_webrtc_shm_ctx_t *ctx,
+    ngx_webrtc_session_rec_t *rec)
+{
+    ngx_str_t           name;
+    ngx_webrtc_room_t  *room;
+
+    name.data = rec->room;
+    name.len = rec->room_len;
+    room = ngx_webrtc_shm_find_room(ctx, &name);
+
+    if (room) {
+        if (room->publisher == rec) {
+            room->publisher = NULL;
+        }
+
+        if (--room->sessions == 0) {
+            ngx_rbtree_delete(&ctx->sh->rooms, &room->node.node);
+            ngx_slab_free_locked(ctx->shpool, room);
+        }
+    }
+
+    ngx_rbtree_delete(&ctx->sh->ids, &rec->id_node.node);
+    ngx_rbtree_delete(&ctx->sh->ufrags, &rec->ufrag_node.node);
+    ngx_queue_remove(&rec->queue);
+
+    ctx->sh->nsessions--;
+
+    if (ctx->sh->workers[rec->worker].sessions) {
+        ctx->sh->workers[rec->worker].sessions--;
+    }
+
+    ngx_slab_free_locked(ctx->shpool, rec);
+}
+
+
+/*
+ * Once a second in every worker: frees the records that no live process
+ * holds: sessions whose owner died, and sessions that never completed ICE
+ * within the consent timeout.
+ */
+void
+ngx_webrtc_shm_reap(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *wcf,
+    ngx_log_t *log)
+{
+    time_t                     now, limit;
+    ngx_queue_t               *q, *next;
+    ngx_webrtc_session_rec_t  *rec;
+
+    now = ngx_time();
+    limit = (time_t) (wcf->consent_timeout / 1000);
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    for (q = ngx_queue_head(&ctx->sh->sessions);
+         q != ngx_queue_sentinel(&ctx->sh->sessions);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        rec = ngx_queue_data(q, ngx_webrtc_session_rec_t, queue);
+
+        if (rec->local) {
+            if (rec->pid == ngx_pid
+                || kill(rec->pid, 0) == 0
+                || ngx_errno != NGX_ESRCH)
+            {
+                continue;
+            }
+
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "webrtc session %*s: owner process %P is gone",
+                          (size_t) NGX_WEBRTC_ID_LEN, rec->id, rec->pid);
+
+        } else if (!rec->closing && now - rec->created <= limit) {
+            continue;
+
+        } else {
+            ngx_log_error(NGX_LOG_INFO, log, 0,
+                          "webrtc session %*s: no ICE check in %T s",
+                          (size_t) NGX_WEBRTC_ID_LEN, rec->id, limit);
+        }
+
+        ngx_webrtc_shm_free_session(ctx, rec);
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+#define NGX_WEBRTC_STATUS_TRACK_LEN  256
+#define NGX_WEBRTC_STATUS_SESSION_LEN                                         \
+    (256 + 6 * NGX_WEBRTC_ROOM_LEN                                            \
+     + NGX_WEBRTC_MAX_TRACKS * NGX_WEBRTC_STATUS_TRACK_LEN)
+
+
+ngx_int_t
+ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
+{
+    u_char                    *p, *last;
+    size_t                     size;
+    ngx_uint_t                 i, first, nrooms;
+    ngx_queue_t               *q;
+    ngx_rbtree_node_t         *node, *root, *sentinel;
+    ngx_webrtc_room_t         *room;
+    ngx_webrtc_track_t        *t;
+    ngx_webrtc_shm_ctx_t      *ctx;
+    ngx_webrtc_session_rec_t  *rec;
+
+    ctx = ngx_webrtc_shm_ctx();
+    if (ctx == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    nrooms = 0;
+    root = ctx->sh->rooms.root;
+    sentinel = ctx->sh->rooms.sentinel;
+
+    if (root != sentinel) {
+        for (node = ngx_rbtree_min(root, sentinel);
+             node;
+             node = ngx_rbtree_next(&ctx->sh->rooms, node))
+        {
+            nrooms++;
+        }
+    }
+
+    size = 256 + nrooms * (128 + 6 * NGX_WEBRTC_ROOM_LEN + 64)
+           + ctx->sh->nsessions * NGX_WEBRTC_STATUS_SESSION_LEN;
+
+    p = ngx_pnalloc(pool, size);
+    if (p == NULL) {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        return NGX_ERROR;
+    }
+
+    out->data = p;
+    last = p + size;
+
+    p = ngx_slprintf(p, last, "{\"workers\":%ui,\"sessions_total\":%ui,"
+                     "\"rooms\":[", ctx->sh->nworkers, ctx->sh->nsessions);
+
+    first = 1;
+
+    if (root != sentinel) {
+        for (node = ngx_rbtree_min(root, sentinel);
+             node;
+             node = ngx_rbtree_next(&ctx->sh->rooms, node))
+        {
+            room = (ngx_webrtc_room_t *) node;
+
+            p = ngx_slprintf(p, last, "%s{\"name\":\"", first ? "" : ",");
+            p = (u_char *) ngx_escape_json(p, room->name,
+                                           room->node.str.len);
+            p = ngx_slprintf(p, last, "\",\"sessions\":%ui,\"publisher\":",
+                             room->sessions);
+
+            if (room->publisher) {
+                p = ngx_slprintf(p, last, "\"%*s\"}",
+                                 (size_t) NGX_WEBRTC_ID_LEN,
+                                 room->publisher->id);
+            } else {
+                p = ngx_slprintf(p, last, "null}");
+            }
+
+            first = 0;
+        }
+    }
+
+    p = ngx_slprintf(p, last, "],\"sessions\":[");
+
+    first = 1;
+
+    for (q = ngx_queue_head(&ctx->sh->sessions);
+         q != ngx_queue_sentinel(&ctx->sh->sessions);
+         q = ngx_queue_next(q))
+    {
+        rec = ngx_queue_data(q, ngx_webrtc_session_rec_t, queue);
+
+        if (rec->closing) {
+            continue;
+        }
+
+        p = ngx_slprintf(p, last, "%s{\"id\":\"%*s\",\"room\":\"",
+                         first ? "" : ",", (size_t) NGX_WEBRTC_ID_LEN,
+                         rec->id);
+        p = (u_char *) ngx_escape_json(p, rec->room, rec->room_len);
+        p = ngx_slprintf(p, last,
+                         "\",\"kind\":\"%s\",\"state\":\"%s\","
+                         "\"worker\":%ui,\"pid\":%P,\"srtp\":\"%s\","
+                         "\"age\":%T,\"tracks\":[",
+                         rec->kind == NGX_WEBRTC_KIND_WHIP ? "whip" : "whep",
+                         ngx_webrtc_state_names[rec->state], rec->worker,
+                         rec->pid,
+                         rec->state < NGX_WEBRTC_STATE_CONNECTED ? ""
+                         : rec->srtp_gcm ? "AEAD_AES_128_GCM"
+                         : "AES_CM_128_HMAC_SHA1_80",
+                         ngx_time() - rec->created);
+
+        for (i = 0; i < rec->ntracks; i++) {
+            t = &rec->tracks[i];
+
+            p = ngx_slprintf(p, last, "%s{\"mid\":\"", i ? "," : "");
+            p = (u_char *) ngx_escape_json(p, t->mid, t->mid_len);
+            p = ngx_slprintf(p, last,
+                             "\",\"kind\":\"%s\",\"codec\":\"%s\","
+                             "\"pt\":%ui,\"ssrc\":%uD,\"packets\":%uL,"
+                             "\"bytes\":%uL,\"lost\":%uL,\"nacks\":%uL,"
+                             "\"plis\":%uL}",
+                             t->type == NGX_WEBRTC_MEDIA_AUDIO
+                             ? "audio" : "video",
+                             ngx_webrtc_sdp_codec_name(t->codec),
+                             (ngx_uint_t) t->pt, t->ssrc, t->packets,
+                             t->bytes, t->lost, t->nacks, t->plis);
+        }
+
+        p = ngx_slprintf(p, last, "]}");
+        first = 0;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    p = ngx_slprintf(p, last, "]}\n");
+
+    out->len = p - out->data;
+
+    return NGX_OK;
+}

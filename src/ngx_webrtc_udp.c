@@ -1,0 +1,353 @@
+
+/*
+ * Copyright (C) ngx_webrtc authors
+ */
+
+
+/*
+ * The worker's UDP socket: bound in init_process to the base port plus the
+ * worker number, read in batches with recvmmsg() from nginx's event loop,
+ * demultiplexed by the first byte (RFC 7983), and the table of latched
+ * peer addresses that routes DTLS and SRTP to their session.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "ngx_webrtc_media.h"
+
+
+#define NGX_WEBRTC_UDP_BATCH    32
+
+
+static void ngx_webrtc_udp_read_handler(ngx_event_t *rev);
+static void ngx_webrtc_udp_dispatch(u_char *buf, size_t len,
+    struct sockaddr *sa, socklen_t salen, ngx_log_t *log);
+static uint32_t ngx_webrtc_udp_hash(struct sockaddr *sa, socklen_t len);
+
+
+static u_char  ngx_webrtc_udp_bufs[NGX_WEBRTC_UDP_BATCH][NGX_WEBRTC_MTU];
+
+
+ngx_int_t
+ngx_webrtc_udp_open(ngx_cycle_t *cycle, ngx_webrtc_conf_t *wcf)
+{
+    int                  fd, one;
+    socklen_t            socklen;
+    in_port_t            port;
+    ngx_event_t         *rev;
+    ngx_sockaddr_t       sa;
+    ngx_connection_t    *c;
+
+    socklen = wcf->listen.socklen;
+    ngx_memcpy(&sa, wcf->listen.sockaddr, socklen);
+
+    port = ngx_inet_get_port(&sa.sockaddr) + (in_port_t) ngx_worker;
+    ngx_inet_set_port(&sa.sockaddr, port);
+
+    fd = socket(sa.sockaddr.sa_family, SOCK_DGRAM, 0);
+    if (fd == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_socket_errno,
+                      "webrtc: socket() failed");
+        return NGX_ERROR;
+    }
+
+    one = 1;
+
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(int)) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_socket_errno,
+                      "webrtc: setsockopt(SO_REUSEADDR) failed");
+    }
+
+    if (ngx_nonblocking(fd) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_socket_errno,
+                      "webrtc: " ngx_nonblocking_n " failed");
+        ngx_close_socket(fd);
+        return NGX_ERROR;
+    }
+
+    if (bind(fd, &sa.sockaddr, socklen) == -1) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_socket_errno,
+                      "webrtc: bind() to UDP port %d failed", (int) port);
+        ngx_close_socket(fd);
+        return NGX_ERROR;
+    }
+
+    c = ngx_get_connection(fd, cycle->log);
+    if (c == NULL) {
+        ngx_close_socket(fd);
+        return NGX_ERROR;
+    }
+
+    c->type = SOCK_DGRAM;
+    c->shared = 1;
+    c->recv = ngx_udp_recv;
+    c->send = ngx_udp_send;
+    c->log = cycle->log;
+
+    rev = c->read;
+    rev->log = cycle->log;
+    rev->handler = ngx_webrtc_udp_read_handler;
+
+    c->write->log = cycle->log;
+    c->write->ready = 1;
+
+    if (ngx_add_event(rev, NGX_READ_EVENT, 0) != NGX_OK) {
+        ngx_close_connection(c);
+        return NGX_ERROR;
+    }
+
+    ngx_webrtc_worker.udp = c;
+
+    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                  "webrtc: worker %ui serves media on UDP port %d",
+                  ngx_worker, (int) port);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_webrtc_udp_close(void)
+{
+    if (ngx_webrtc_worker.udp) {
+        ngx_close_connection(ngx_webrtc_worker.udp);
+        ngx_webrtc_worker.udp = NULL;
+    }
+}
+
+
+static void
+ngx_webrtc_udp_read_handler(ngx_event_t *rev)
+{
+    int                      i, n;
+    ngx_connection_t        *c;
+    struct iovec             iov[NGX_WEBRTC_UDP_BATCH];
+    struct mmsghdr           msgs[NGX_WEBRTC_UDP_BATCH];
+    struct sockaddr_storage  addrs[NGX_WEBRTC_UDP_BATCH];
+
+    c = rev->data;
+
+    /* nginx's epoll is edge-triggered: read until the socket is empty */
+
+    for ( ;; ) {
+
+        for (i = 0; i < NGX_WEBRTC_UDP_BATCH; i++) {
+            iov[i].iov_base = ngx_webrtc_udp_bufs[i];
+            iov[i].iov_len = NGX_WEBRTC_MTU;
+
+            ngx_memzero(&msgs[i].msg_hdr, sizeof(struct msghdr));
+            msgs[i].msg_hdr.msg_name = &addrs[i];
+            msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_storage);
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+
+        n = recvmmsg(c->fd, msgs, NGX_WEBRTC_UDP_BATCH, 0, NULL);
+
+        if (n == -1) {
+            if (ngx_socket_errno != NGX_EAGAIN
+                && ngx_socket_errno != NGX_EINTR)
+            {
+                ngx_log_error(NGX_LOG_ERR, c->log, ngx_socket_errno,
+                              "webrtc: recvmmsg() failed");
+            }
+
+            break;
+        }
+
+        for (i = 0; i < n; i++) {
+            if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+                continue;
+            }
+
+            ngx_webrtc_udp_dispatch(ngx_webrtc_udp_bufs[i], msgs[i].msg_len,
+                                    (struct sockaddr *) &addrs[i],
+                                    msgs[i].msg_hdr.msg_namelen, c->log);
+        }
+
+        if (n < NGX_WEBRTC_UDP_BATCH) {
+            break;
+        }
+    }
+
+    if (ngx_handle_read_event(rev, 0) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                      "webrtc: cannot re-arm the UDP read event");
+    }
+}
+
+
+static void
+ngx_webrtc_udp_dispatch(u_char *buf, size_t len, struct sockaddr *sa,
+    socklen_t salen, ngx_log_t *log)
+{
+    ngx_webrtc_session_t  *s;
+
+    if (len < 4) {
+        return;
+    }
+
+    /* RFC 7983: the first byte tells STUN, DTLS and SRTP apart */
+
+    if (buf[0] < 4) {
+        ngx_webrtc_ice_handle(buf, len, sa, salen, log);
+        return;
+    }
+
+    /* only a peer that passed ICE may talk DTLS or SRTP to us */
+
+    s = ngx_webrtc_udp_find_addr(sa, salen);
+    if (s == NULL) {
+        return;
+    }
+
+    if (buf[0] >= 20 && buf[0] <= 63) {
+        ngx_webrtc_dtls_handle(s, buf, len);
+        return;
+    }
+
+    if (buf[0] >= 128 && buf[0] <= 191) {
+        ngx_webrtc_session_handle_srtp(s, buf, len);
+    }
+}
+
+
+void
+ngx_webrtc_udp_send_to(struct sockaddr *sa, socklen_t salen, u_char *buf,
+    size_t len)
+{
+    ssize_t            n;
+    ngx_connection_t  *c;
+
+    c = ngx_webrtc_worker.udp;
+    if (c == NULL) {
+        return;
+    }
+
+    n = sendto(c->fd, buf, len, 0, sa, salen);
+
+    if (n == -1 && ngx_socket_errno != NGX_EAGAIN) {
+        ngx_log_error(NGX_LOG_INFO, c->log, ngx_socket_errno,
+                      "webrtc: sendto() failed");
+    }
+}
+
+
+void
+ngx_webrtc_udp_send(ngx_webrtc_session_t *s, u_char *buf, size_t len)
+{
+    if (!s->latched) {
+        return;
+    }
+
+    ngx_webrtc_udp_send_to((struct sockaddr *) &s->peer, s->peer_len, buf,
+                           len);
+}
+
+
+static uint32_t
+ngx_webrtc_udp_hash(struct sockaddr *sa, socklen_t len)
+{
+    struct sockaddr_in   *sin;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6  *sin6;
+#endif
+
+    switch (sa->sa_family) {
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) sa;
+        return ngx_murmur_hash2(sin6->sin6_addr.s6_addr, 16)
+               ^ sin6->sin6_port;
+#endif
+
+    default:
+        sin = (struct sockaddr_in *) sa;
+        return ngx_murmur_hash2((u_char *) &sin->sin_addr, 4)
+               ^ sin->sin_port;
+    }
+}
+
+
+ngx_webrtc_session_t *
+ngx_webrtc_udp_find_addr(struct sockaddr *sa, socklen_t len)
+{
+    uint32_t               hash;
+    ngx_rbtree_node_t     *node, *sentinel;
+    ngx_webrtc_session_t  *s;
+
+    hash = ngx_webrtc_udp_hash(sa, len);
+
+    node = ngx_webrtc_worker.addrs.root;
+    sentinel = ngx_webrtc_worker.addrs.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash < node->key) {
+            node = node->left;
+            continue;
+        }
+
+        if (hash > node->key) {
+            node = node->right;
+            continue;
+        }
+
+        s = (ngx_webrtc_session_t *)
+                ((u_char *) node - offsetof(ngx_webrtc_session_t, addr_node));
+
+        if (ngx_cmp_sockaddr((struct sockaddr *) &s->peer, s->peer_len,
+                             sa, len, 1)
+            == NGX_OK)
+        {
+            return s;
+        }
+
+        /* equal hashes: ngx_rbtree_insert_value() puts them on the right */
+        node = node->right;
+    }
+
+    return NULL;
+}
+
+
+void
+ngx_webrtc_udp_latch(ngx_webrtc_session_t *s, struct sockaddr *sa,
+    socklen_t len)
+{
+    if (s->latched) {
+        if (ngx_cmp_sockaddr((struct sockaddr *) &s->peer, s->peer_len,
+                             sa, len, 1)
+            == NGX_OK)
+        {
+            return;
+        }
+
+        ngx_rbtree_delete(&ngx_webrtc_worker.addrs, &s->addr_node);
+    }
+
+    ngx_memcpy(&s->peer, sa, ngx_min((size_t) len, sizeof(s->peer)));
+    s->peer_len = len;
+    s->latched = 1;
+
+    s->addr_node.key = ngx_webrtc_udp_hash(sa, len);
+    ngx_rbtree_insert(&ngx_webrtc_worker.addrs, &s->addr_node);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_EVENT, s->log, 0,
+                   "webrtc ice session %*s: latched",
+                   (size_t) NGX_WEBRTC_ID_LEN, s->rec->id);
+}
+
+
+void
+ngx_webrtc_udp_unlatch(ngx_webrtc_session_t *s)
+{
+    if (s->latched) {
+        ngx_rbtree_delete(&ngx_webrtc_worker.addrs, &s->addr_node);
+        s->latched = 0;
+    }
+}

@@ -1,0 +1,220 @@
+"""Headless Chromium driven over the DevTools protocol (python3-websockets).
+
+    with Chromium() as browser:
+        async with browser.page() as page:
+            await page.navigate(url)
+            value = await page.evaluate("window.whipStats()")
+"""
+
+import asyncio
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import requests
+import websockets
+
+CHROMIUM = os.environ.get("NGX_WEBRTC_CHROMIUM", "/usr/bin/chromium")
+
+FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class CdpError(Exception):
+    pass
+
+
+class Chromium:
+    def __init__(self, extra_args=()):
+        self.port = _free_port()
+        self.profile = tempfile.mkdtemp(prefix="ngx-webrtc-chromium-")
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.log_path = os.path.join(self.profile, "chromium.log")
+
+    def start(self, timeout=30):
+        self._log = open(self.log_path, "wb")
+        cmd = [CHROMIUM] + FLAGS + self.extra_args + [
+            "--remote-debugging-port=%d" % self.port,
+            "--user-data-dir=%s" % self.profile, "about:blank"]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                     stdout=self._log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("chromium exited (%s):\n%s"
+                                   % (self.proc.returncode, self.log_tail()))
+            try:
+                r = requests.get("http://127.0.0.1:%d/json/version"
+                                 % self.port, timeout=1)
+                if r.status_code == 200:
+                    self.version = r.json().get("Browser")
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("chromium DevTools not up after %ss:\n%s"
+                           % (timeout, self.log_tail()))
+
+    def page_ws_url(self):
+        targets = requests.get("http://127.0.0.1:%d/json/list" % self.port,
+                               timeout=5).json()
+        pages = [t for t in targets if t.get("type") == "page"]
+        if not pages:
+            raise RuntimeError("no page target: %s" % targets)
+        return pages[0]["webSocketDebuggerUrl"]
+
+    def page(self):
+        return CdpPage(self.page_ws_url())
+
+    def log_tail(self, lines=40):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    pass
+            # renderer/GPU/zygote children live in our process group
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+            self._log.close()
+            self.proc = None
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class CdpPage:
+    """One page target: commands, evaluation, console capture."""
+
+    def __init__(self, ws_url):
+        self.ws_url = ws_url
+        self.ws = None
+        self._ids = itertools.count(1)
+        self._pending = {}
+        self._events = asyncio.Queue()
+        self.console = []          # (type, text) of console.* calls
+        self.exceptions = []       # uncaught page exceptions
+        self._reader = None
+
+    async def __aenter__(self):
+        self.ws = await websockets.connect(self.ws_url, max_size=None,
+                                           ping_interval=None)
+        self._reader = asyncio.ensure_future(self._read())
+        await self.send("Page.enable")
+        await self.send("Runtime.enable")
+        return self
+
+    async def __aexit__(self, *exc):
+        if self._reader:
+            self._reader.cancel()
+        if self.ws:
+            await self.ws.close()
+
+    async def _read(self):
+        try:
+            async for raw in self.ws:
+                msg = json.loads(raw)
+                if "id" in msg:
+                    fut = self._pending.pop(msg["id"], None)
+                    if fut and not fut.done():
+                        fut.set_result(msg)
+                    continue
+                method = msg.get("method")
+                params = msg.get("params", {})
+                if method == "Runtime.consoleAPICalled":
+                    text = " ".join(
+                        str(a.get("value", a.get("description", "")))
+                        for a in params.get("args", []))
+                    self.console.append((params.get("type"), text))
+                elif method == "Runtime.exceptionThrown":
+                    d = params.get("exceptionDetails", {})
+                    self.exceptions.append(
+                        d.get("exception", {}).get("description")
+                        or d.get("text"))
+                await self._events.put(msg)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            for fut in self._pending.values():
+                if not fut.done():
+                    fut.set_exception(CdpError("DevTools connection closed"))
+
+    async def send(self, method, params=None, timeout=30):
+        i = next(self._ids)
+        fut = asyncio.get_running_loop().create_future()
+        self._pending[i] = fut
+        await self.ws.send(json.dumps({"id": i, "method": method,
+                                       "params": params or {}}))
+        msg = await asyncio.wait_for(fut, timeout)
+        if "error" in msg:
+            raise CdpError("%s: %s" % (method, msg["error"]))
+        return msg.get("result", {})
+
+    async def wait_event(self, method, timeout=30):
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise asyncio.TimeoutError("no %s in %ss" % (method, timeout))
+            msg = await asyncio.wait_for(self._events.get(), left)
+            if msg.get("method") == method:
+                return msg.get("params", {})
+
+    async def navigate(self, url, timeout=30):
+        # drain old events so that we wait for this load
+        while not self._events.empty():
+            self._events.get_nowait()
+        r = await self.send("Page.navigate", {"url": url})
+        if r.get("errorText"):
+            raise CdpError("navigate %s: %s" % (url, r["errorText"]))
+        await self.wait_event("Page.loadEventFired", timeout)
+
+    async def evaluate(self, expression, timeout=30):
+        """Evaluate `expression` (promises are awaited); return its value
+        (JSON-serialisable results only)."""
+        r = await self.send("Runtime.evaluate", {
+            "expression": expression, "awaitPromise": True,
+            "returnByValue": True}, timeout=timeout)
+        if "exceptionDetails" in r:
+            d = r["exceptionDetails"]
+            raise CdpError("evaluate %r: %s" % (
+                expression, d.get("exception", {}).get("description")
+                or d.get("text")))
+        return r.get("result", {}).get("value")
