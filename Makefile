@@ -28,7 +28,7 @@ UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 
 UNIT_TESTS  := sdp rtp rtcp
 
-.PHONY: all run test deps test-deps build unit e2e clean
+.PHONY: all run test deps test-deps build unit e2e static clean
 
 all: build
 
@@ -71,6 +71,15 @@ e2e: build
 	cd $(TOP)/t && NGX_WEBRTC_MODULE=$(MODULE) $(PYTHON) -m pytest -v -x .
 
 test: test-deps build unit e2e
+
+# A static nginx with the module compiled in, from an nginx source tree:
+#   make static NGINX_SRC=/path/to/nginx-1.xx
+static:
+	@test -n "$(NGINX_SRC)" || { echo "usage: make static NGINX_SRC=DIR"; exit 1; }
+	cd $(NGINX_SRC) && (test -x ./configure && ./configure || auto/configure) \
+	    --with-http_ssl_module --add-module=$(TOP) --prefix=$(BUILD)/static
+	$(MAKE) -C $(NGINX_SRC)
+	$(MAKE) -C $(NGINX_SRC) install
 
 clean:
 	rm -rf $(BUILD)

@@ -114,10 +114,10 @@ ngx_module_t  ngx_http_webrtc_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_webrtc_init_worker,                /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_webrtc_exit_worker,                /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };

@@ -171,7 +171,12 @@ typedef struct {
 #define NGX_WEBRTC_FULL             -11     /* limits or memory */
 
 
+extern const char  *ngx_webrtc_state_names[];
+
+
 ngx_webrtc_conf_t *ngx_webrtc_get_conf(ngx_cycle_t *cycle);
+ngx_int_t ngx_webrtc_init_worker(ngx_cycle_t *cycle);
+void ngx_webrtc_exit_worker(ngx_cycle_t *cycle);
 
 ngx_int_t ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
     ngx_webrtc_session_rec_t *out, ngx_log_t *log);

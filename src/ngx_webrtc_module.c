@@ -24,8 +24,6 @@ static char *ngx_webrtc_listen(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_webrtc_announce(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static ngx_int_t ngx_webrtc_init_process(ngx_cycle_t *cycle);
-static void ngx_webrtc_exit_process(ngx_cycle_t *cycle);
 static void ngx_webrtc_sweep_handler(ngx_event_t *ev);
 
 
@@ -108,10 +106,10 @@ ngx_module_t  ngx_webrtc_module = {
     NGX_CORE_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    ngx_webrtc_init_process,               /* init process */
+    NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    ngx_webrtc_exit_process,               /* exit process */
+    NULL,                                  /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -325,8 +323,13 @@ ngx_webrtc_get_conf(ngx_cycle_t *cycle)
 }
 
 
-static ngx_int_t
-ngx_webrtc_init_process(ngx_cycle_t *cycle)
+/*
+ * Called from the HTTP module's init_process: in a static build core
+ * modules start before the event modules, and a worker's UDP socket needs
+ * the connections and timers those set up.
+ */
+ngx_int_t
+ngx_webrtc_init_worker(ngx_cycle_t *cycle)
 {
     ngx_webrtc_conf_t         *wcf;
     ngx_webrtc_shm_ctx_t      *ctx;
@@ -406,8 +409,8 @@ ngx_webrtc_sweep_handler(ngx_event_t *ev)
 }
 
 
-static void
-ngx_webrtc_exit_process(ngx_cycle_t *cycle)
+void
+ngx_webrtc_exit_worker(ngx_cycle_t *cycle)
 {
     ngx_webrtc_shm_ctx_t      *ctx;
     ngx_webrtc_worker_slot_t  *slot;

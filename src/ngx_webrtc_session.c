@@ -130,12 +130,10 @@ failed:
 void
 ngx_webrtc_session_set_state(ngx_webrtc_session_t *s, ngx_uint_t state)
 {
-    static const char  *names[] = { "new", "ice", "dtls", "connected",
-                                    "closed" };
-
     ngx_log_debug3(NGX_LOG_DEBUG_EVENT, s->log, 0,
                    "webrtc session %*s: state %s",
-                   (size_t) NGX_WEBRTC_ID_LEN, s->rec->id, names[state]);
+                   (size_t) NGX_WEBRTC_ID_LEN, s->rec->id,
+                   ngx_webrtc_state_names[state]);
 
     s->rec->state = state;
 }

@@ -30,7 +30,7 @@ static void ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
 static ngx_webrtc_shm_ctx_t *ngx_webrtc_shm_ctx(void);
 
 
-static const char  *ngx_webrtc_state_names[] = {
+const char  *ngx_webrtc_state_names[] = {
     "new", "ice", "dtls", "connected", "closed"
 };
 
