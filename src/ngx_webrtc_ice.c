@@ -225,10 +225,16 @@ ngx_webrtc_ice_find_session(ngx_str_t *ufrag, ngx_str_t *remote,
 
     rec = ngx_webrtc_shm_find_ufrag(ctx, ufrag);
 
+    /*
+     * During a reload an old worker with our number may still run: only
+     * the process now in the slot adopts new sessions.
+     */
+
     if (rec == NULL
         || rec->local
         || rec->closing
         || rec->worker != ngx_worker
+        || ctx->sh->workers[ngx_worker].pid != ngx_pid
         || remote->len != rec->remote_ufrag_len
         || ngx_memcmp(remote->data, rec->remote_ufrag, remote->len) != 0)
     {

@@ -630,7 +630,7 @@ ngx_webrtc_twcc_write(ngx_webrtc_twcc_t *tw, u_char *buf, size_t size,
 
     /* RFC 3550 6.4.1 padding, as libwebrtc writes it */
 
-    len = p - buf;
+    len = (size_t) (p - buf);
     pad = (4 - (len & 3)) & 3;
 
     if (pad) {

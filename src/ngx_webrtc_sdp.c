@@ -466,7 +466,7 @@ ngx_webrtc_sdp_parse_m(ngx_webrtc_sdp_ctx_t *ctx, ngx_str_t *value)
 
     offer = ctx->offer;
 
-    if (ctx->media == NULL && offer->nmedia == 1) {
+    if (ctx->frag && ctx->media == NULL && offer->nmedia == 1) {
 
         /* a fragment's candidates seen before its first m= line */
 
@@ -1927,11 +1927,11 @@ ngx_webrtc_sdp_codec_name(ngx_uint_t codec)
 static void
 ngx_webrtc_sdp_parse_fmtp(ngx_webrtc_sdp_codec_t *c)
 {
+    size_t     i;
+    uint32_t   id;
     uint64_t   n;
     ngx_int_t  d;
     ngx_str_t  v;
-    uint32_t   id;
-    size_t     i;
 
     c->profile_level_id = 0;
     c->packetization_mode = 0;

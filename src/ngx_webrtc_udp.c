@@ -22,25 +22,84 @@
 #define NGX_WEBRTC_UDP_BATCH    32
 
 
+static ngx_int_t ngx_webrtc_udp_bind(ngx_log_t *log);
+static void ngx_webrtc_udp_retry_handler(ngx_event_t *ev);
 static void ngx_webrtc_udp_read_handler(ngx_event_t *rev);
 static void ngx_webrtc_udp_dispatch(u_char *buf, size_t len,
     struct sockaddr *sa, socklen_t salen, ngx_log_t *log);
 static uint32_t ngx_webrtc_udp_hash(struct sockaddr *sa, socklen_t len);
 
 
-static u_char  ngx_webrtc_udp_bufs[NGX_WEBRTC_UDP_BATCH][NGX_WEBRTC_MTU];
+static u_char       ngx_webrtc_udp_bufs[NGX_WEBRTC_UDP_BATCH][NGX_WEBRTC_MTU];
+static ngx_event_t  ngx_webrtc_udp_retry;
 
 
+/*
+ * After a reload the old worker with our number may still hold the port
+ * for a moment: the bind is retried every 200 ms for 30 s.
+ */
 ngx_int_t
 ngx_webrtc_udp_open(ngx_cycle_t *cycle, ngx_webrtc_conf_t *wcf)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_webrtc_udp_bind(cycle->log);
+
+    if (rc != NGX_AGAIN) {
+        return rc;
+    }
+
+    ngx_memzero(&ngx_webrtc_udp_retry, sizeof(ngx_event_t));
+    ngx_webrtc_udp_retry.handler = ngx_webrtc_udp_retry_handler;
+    ngx_webrtc_udp_retry.log = cycle->log;
+    ngx_webrtc_udp_retry.data = (void *) 150;
+    ngx_webrtc_udp_retry.cancelable = 1;
+    ngx_add_timer(&ngx_webrtc_udp_retry, 200);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_webrtc_udp_retry_handler(ngx_event_t *ev)
+{
+    uintptr_t  left;
+
+    if (ngx_exiting || ngx_quit || ngx_terminate) {
+        return;
+    }
+
+    if (ngx_webrtc_udp_bind(ev->log) != NGX_AGAIN) {
+        return;
+    }
+
+    left = (uintptr_t) ev->data;
+
+    if (left-- == 0) {
+        ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                      "webrtc: the worker's UDP port stayed busy, "
+                      "no media on this worker");
+        return;
+    }
+
+    ev->data = (void *) left;
+    ngx_add_timer(ev, 200);
+}
+
+
+static ngx_int_t
+ngx_webrtc_udp_bind(ngx_log_t *log)
 {
     int                  fd, one;
     socklen_t            socklen;
     in_port_t            port;
+    ngx_err_t            err;
     ngx_event_t         *rev;
     ngx_sockaddr_t       sa;
     ngx_connection_t    *c;
+    ngx_webrtc_conf_t   *wcf;
 
+    wcf = ngx_webrtc_worker.conf;
     socklen = wcf->listen.socklen;
     ngx_memcpy(&sa, wcf->listen.sockaddr, socklen);
 
@@ -49,7 +108,7 @@ ngx_webrtc_udp_open(ngx_cycle_t *cycle, ngx_webrtc_conf_t *wcf)
 
     fd = socket(sa.sockaddr.sa_family, SOCK_DGRAM, 0);
     if (fd == -1) {
-        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_socket_errno,
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_socket_errno,
                       "webrtc: socket() failed");
         return NGX_ERROR;
     }
@@ -57,25 +116,34 @@ ngx_webrtc_udp_open(ngx_cycle_t *cycle, ngx_webrtc_conf_t *wcf)
     one = 1;
 
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(int)) == -1) {
-        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_socket_errno,
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_socket_errno,
                       "webrtc: setsockopt(SO_REUSEADDR) failed");
     }
 
     if (ngx_nonblocking(fd) == -1) {
-        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_socket_errno,
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_socket_errno,
                       "webrtc: " ngx_nonblocking_n " failed");
         ngx_close_socket(fd);
         return NGX_ERROR;
     }
 
     if (bind(fd, &sa.sockaddr, socklen) == -1) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_socket_errno,
-                      "webrtc: bind() to UDP port %d failed", (int) port);
+        err = ngx_socket_errno;
         ngx_close_socket(fd);
+
+        if (err == NGX_EADDRINUSE) {
+            ngx_log_error(NGX_LOG_NOTICE, log, err,
+                          "webrtc: UDP port %d is busy, retrying",
+                          (int) port);
+            return NGX_AGAIN;
+        }
+
+        ngx_log_error(NGX_LOG_EMERG, log, err,
+                      "webrtc: bind() to UDP port %d failed", (int) port);
         return NGX_ERROR;
     }
 
-    c = ngx_get_connection(fd, cycle->log);
+    c = ngx_get_connection(fd, log);
     if (c == NULL) {
         ngx_close_socket(fd);
         return NGX_ERROR;
@@ -85,13 +153,13 @@ ngx_webrtc_udp_open(ngx_cycle_t *cycle, ngx_webrtc_conf_t *wcf)
     c->shared = 1;
     c->recv = ngx_udp_recv;
     c->send = ngx_udp_send;
-    c->log = cycle->log;
+    c->log = log;
 
     rev = c->read;
-    rev->log = cycle->log;
+    rev->log = log;
     rev->handler = ngx_webrtc_udp_read_handler;
 
-    c->write->log = cycle->log;
+    c->write->log = log;
     c->write->ready = 1;
 
     if (ngx_add_event(rev, NGX_READ_EVENT, 0) != NGX_OK) {
@@ -101,7 +169,7 @@ ngx_webrtc_udp_open(ngx_cycle_t *cycle, ngx_webrtc_conf_t *wcf)
 
     ngx_webrtc_worker.udp = c;
 
-    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "webrtc: worker %ui serves media on UDP port %d",
                   ngx_worker, (int) port);
 
@@ -112,6 +180,10 @@ ngx_webrtc_udp_open(ngx_cycle_t *cycle, ngx_webrtc_conf_t *wcf)
 void
 ngx_webrtc_udp_close(void)
 {
+    if (ngx_webrtc_udp_retry.timer_set) {
+        ngx_del_timer(&ngx_webrtc_udp_retry);
+    }
+
     if (ngx_webrtc_worker.udp) {
         ngx_close_connection(ngx_webrtc_worker.udp);
         ngx_webrtc_worker.udp = NULL;
