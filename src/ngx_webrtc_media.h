@@ -39,6 +39,7 @@ typedef struct {
     uint32_t                    ssrc;
     ngx_webrtc_track_t         *track;       /* in rec->tracks */
     unsigned                    rtx:1;
+    ngx_msec_t                  keyframe_asked;
     ngx_webrtc_rtp_recv_t       recv;
 } ngx_webrtc_stream_t;
 
@@ -146,6 +147,8 @@ void ngx_webrtc_session_handle_srtp(ngx_webrtc_session_t *s, u_char *buf,
     size_t len);
 void ngx_webrtc_session_set_state(ngx_webrtc_session_t *s,
     ngx_uint_t state);
+void ngx_webrtc_session_request_keyframe(ngx_webrtc_session_t *s,
+    ngx_webrtc_stream_t *st);
 
 
 #endif /* _NGX_WEBRTC_MEDIA_H_INCLUDED_ */

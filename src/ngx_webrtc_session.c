@@ -25,6 +25,7 @@
 
 #define NGX_WEBRTC_RR_INTERVAL      1000    /* ms */
 #define NGX_WEBRTC_NACK_INTERVAL    100     /* ms between NACKs of a seq */
+#define NGX_WEBRTC_KEYFRAME_INTERVAL  500   /* ms between PLI/FIR of a stream */
 #define NGX_WEBRTC_RTCP_BUF         (NGX_WEBRTC_MTU + SRTP_MAX_TRAILER_LEN)
 
 
@@ -40,6 +41,8 @@ static ngx_webrtc_stream_t *ngx_webrtc_session_stream(ngx_webrtc_session_t *s,
     ngx_webrtc_rtp_header_t *h);
 static ngx_webrtc_stream_t *ngx_webrtc_session_primary(
     ngx_webrtc_session_t *s, ngx_webrtc_track_t *track);
+static size_t ngx_webrtc_session_write_empty_rr(ngx_webrtc_session_t *s,
+    u_char *p);
 static int64_t ngx_webrtc_now_us(void);
 
 
@@ -327,6 +330,12 @@ ngx_webrtc_session_stream(ngx_webrtc_session_t *s,
                        (size_t) NGX_WEBRTC_ID_LEN, rec->id, h->ssrc,
                        (int) h->pt);
 
+        /* a keyframe early, so that the first viewers start at once */
+
+        if (!st->rtx && t->type == NGX_WEBRTC_MEDIA_VIDEO) {
+            ngx_webrtc_session_request_keyframe(s, st);
+        }
+
         return st;
     }
 
@@ -460,16 +469,7 @@ ngx_webrtc_session_feedback(ngx_webrtc_session_t *s)
     }
 
     if (p == buf) {
-        /* an RR without report blocks: RFC 3550 wants one first */
-        p[0] = 0x80;
-        p[1] = NGX_WEBRTC_RTCP_RR;
-        p[2] = 0;
-        p[3] = 1;
-        p[4] = (u_char) (s->local_ssrc >> 24);
-        p[5] = (u_char) (s->local_ssrc >> 16);
-        p[6] = (u_char) (s->local_ssrc >> 8);
-        p[7] = (u_char) s->local_ssrc;
-        p += 8;
+        p += ngx_webrtc_session_write_empty_rr(s, p);
     }
 
     n = p - buf;
@@ -505,6 +505,65 @@ ngx_webrtc_session_feedback(ngx_webrtc_session_t *s)
     }
 
     ngx_webrtc_session_send_rtcp(s, buf, p - buf);
+}
+
+
+/* PLI, or FIR where only that was negotiated; at most one per 500 ms */
+void
+ngx_webrtc_session_request_keyframe(ngx_webrtc_session_t *s,
+    ngx_webrtc_stream_t *st)
+{
+    u_char              *p;
+    ngx_msec_t           now;
+    ngx_webrtc_track_t  *t;
+    u_char               buf[NGX_WEBRTC_RTCP_BUF];
+
+    t = st->track;
+    now = ngx_current_msec;
+
+    if (s->srtp == NULL
+        || (!t->fb_pli && !t->fb_fir)
+        || (st->keyframe_asked
+            && now - st->keyframe_asked < NGX_WEBRTC_KEYFRAME_INTERVAL))
+    {
+        return;
+    }
+
+    st->keyframe_asked = now;
+
+    p = buf;
+    p += ngx_webrtc_session_write_empty_rr(s, p);
+
+    if (t->fb_pli) {
+        p += ngx_webrtc_rtcp_write_pli(p, buf + NGX_WEBRTC_MTU - p,
+                                       s->local_ssrc, st->ssrc);
+
+    } else {
+        p += ngx_webrtc_rtcp_write_fir(p, buf + NGX_WEBRTC_MTU - p,
+                                       s->local_ssrc, st->ssrc,
+                                       s->fir_seq++);
+    }
+
+    t->plis++;
+
+    ngx_webrtc_session_send_rtcp(s, buf, p - buf);
+}
+
+
+/* an RR without report blocks: RFC 3550 wants an RR or SR first */
+static size_t
+ngx_webrtc_session_write_empty_rr(ngx_webrtc_session_t *s, u_char *p)
+{
+    p[0] = 0x80;
+    p[1] = NGX_WEBRTC_RTCP_RR;
+    p[2] = 0;
+    p[3] = 1;
+    p[4] = (u_char) (s->local_ssrc >> 24);
+    p[5] = (u_char) (s->local_ssrc >> 16);
+    p[6] = (u_char) (s->local_ssrc >> 8);
+    p[7] = (u_char) s->local_ssrc;
+
+    return 8;
 }
 
 
