@@ -104,7 +104,10 @@ typedef struct {
 
 void ngx_webrtc_twcc_init(ngx_webrtc_twcc_t *tw);
 
-/* Records arrival of transport-wide seq at now_us (microseconds). */
+/*
+ * Records arrival of transport-wide seq at now_us (microseconds, >= 0: -1
+ * marks a packet not seen).
+ */
 void ngx_webrtc_twcc_record(ngx_webrtc_twcc_t *tw, uint16_t seq,
     int64_t now_us);
 

@@ -91,7 +91,8 @@ typedef struct {
     uint32_t        sr_ntp_mid;     /* middle 32 bits of the NTP time */
     ngx_msec_t      sr_received;    /* when it arrived, 0 = never */
 
-    /* missing packets: bit i = sequence (max_seq - i) missing */
+    /* missing packets, a compact list oldest first: missing[i], tries[i]
+       and sent[i] for i < nmissing */
     uint16_t        missing[NGX_WEBRTC_NACK_WINDOW];
     u_char          tries[NGX_WEBRTC_NACK_WINDOW];
     ngx_msec_t      sent[NGX_WEBRTC_NACK_WINDOW];
@@ -109,7 +110,8 @@ void ngx_webrtc_rtp_recv_init(ngx_webrtc_rtp_recv_t *rs,
  * the previous highest sequence and this one to the missing list (up to
  * NGX_WEBRTC_NACK_WINDOW), and removes a retransmitted one.  now and the
  * RTP timestamp feed the jitter.  Returns 1 for a new packet, 0 for a
- * duplicate or too old one.
+ * duplicate or too old one.  A jump of more than 3000 either way restarts
+ * the statistics and returns 1.
  */
 ngx_uint_t ngx_webrtc_rtp_recv_update(ngx_webrtc_rtp_recv_t *rs,
     uint16_t seq, uint32_t ts, ngx_msec_t now);

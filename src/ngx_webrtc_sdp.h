@@ -23,7 +23,7 @@
 
 
 #define NGX_WEBRTC_SDP_MAX_MEDIA        8
-#define NGX_WEBRTC_SDP_MAX_CODECS       32
+#define NGX_WEBRTC_SDP_MAX_CODECS       64
 #define NGX_WEBRTC_SDP_MAX_EXTMAPS      16
 #define NGX_WEBRTC_SDP_MAX_SSRCS        8
 #define NGX_WEBRTC_SDP_MAX_RIDS         4
@@ -149,7 +149,8 @@ typedef struct {
     ngx_uint_t                  ncandidates;
     ngx_webrtc_sdp_candidate_t  candidates[NGX_WEBRTC_SDP_MAX_CANDIDATES];
 
-    /* filled by ngx_webrtc_sdp_negotiate(): indices into codecs[], -1 none */
+    /* filled by ngx_webrtc_sdp_negotiate_recv(): indices into codecs[],
+       -1 none */
     unsigned                    accepted:1;
     ngx_int_t                   codec;
     ngx_int_t                   rtx;
@@ -203,8 +204,11 @@ typedef struct {
  * static English reason ("no ice-ufrag", "bad m= line", ...) suitable for an
  * HTTP problem body.  Requires: v=0 first, ice-ufrag and ice-pwd, a sha-256
  * fingerprint (session or media level), at least one m= line.  Lines may end
- * in CRLF or LF.  Unknown attributes are ignored.  More media, codecs,
- * extmaps, ssrcs, rids or candidates than the limits above: NGX_ERROR.
+ * in CRLF or LF.  Unknown attributes are ignored.  More media, extmaps,
+ * ssrcs or rids than the limits above: NGX_ERROR.  Codecs and candidates
+ * past their limits are dropped (Chromium offers 34 video payload types; a
+ * host with many interfaces offers many candidates, which an ICE-lite
+ * server does not use anyway).
  */
 ngx_int_t ngx_webrtc_sdp_parse_offer(ngx_webrtc_sdp_offer_t *offer,
     u_char *p, size_t len, const char **err);

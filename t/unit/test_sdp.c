@@ -1,0 +1,1538 @@
+
+/*
+ * Copyright (C) ngx_webrtc authors
+ */
+
+
+/*
+ * Unit tests of src/ngx_webrtc_sdp.c: the real offers of t/data/sdp/, the
+ * negotiation, the answer (and its re-parse), refusals of bad offers, and
+ * trickle fragments.  Run from t/unit.  Every input is copied into a heap
+ * buffer of its exact length so that a sanitizer catches any over-read.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ngx_webrtc_sdp.h"
+
+
+#define DATA_DIR  "../data/sdp/"
+
+#define FP  "00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:"               \
+            "10:11:12:13:14:15:16:17:18:19:1A:1B:1C:1D:1E:1F"
+
+#define SESSION                                                               \
+    "a=group:BUNDLE 0\r\n"                                                    \
+    "a=fingerprint:sha-256 " FP "\r\n"                                        \
+    "a=ice-ufrag:abcd\r\n"                                                    \
+    "a=ice-pwd:0123456789abcdefghijkl\r\n"
+
+#define AUDIO                                                                 \
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"                                     \
+    "c=IN IP4 0.0.0.0\r\n"                                                    \
+    "a=mid:0\r\n"                                                             \
+    "a=sendonly\r\n"                                                          \
+    "a=rtcp-mux\r\n"                                                          \
+    "a=rtpmap:111 opus/48000/2\r\n"
+
+#define HEAD                                                                  \
+    "v=0\r\n"                                                                 \
+    "o=- 1 2 IN IP4 127.0.0.1\r\n"                                            \
+    "s=-\r\n"                                                                 \
+    "t=0 0\r\n"
+
+
+#define copy_lit(s)  copy(s, sizeof(s) - 1)
+
+
+#define CHECK(expr)                                                           \
+    do {                                                                      \
+        if (expr) {                                                           \
+            passed++;                                                         \
+                                                                              \
+        } else {                                                              \
+            failed++;                                                         \
+            fprintf(stderr, "%s:%d: CHECK(%s) failed\n",                      \
+                    __FILE__, __LINE__, #expr);                               \
+        }                                                                     \
+    } while (0)
+
+
+typedef struct {
+    u_char                  *data;
+    size_t                   len;
+} test_buf_t;
+
+
+static ngx_uint_t  passed;
+static ngx_uint_t  failed;
+
+static ngx_webrtc_sdp_offer_t  offer;
+static ngx_webrtc_sdp_offer_t  reparsed;
+
+static ngx_webrtc_sdp_local_candidate_t  local[2] = {
+    { ngx_string("192.0.2.10"), 40000 },
+    { ngx_string("2001:db8::10"), 40001 }
+};
+
+static char  scratch[256 * 1024];
+static u_char  answer[64 * 1024];
+
+
+static test_buf_t
+load(const char *name)
+{
+    FILE        *f;
+    long         n;
+    char         path[256];
+    test_buf_t   b;
+
+    b.data = NULL;
+    b.len = 0;
+
+    snprintf(path, sizeof(path), DATA_DIR "%s", name);
+
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "cannot open %s\n", path);
+        return b;
+    }
+
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+
+    b.data = malloc(n > 0 ? n : 1);
+
+    if (b.data && n > 0 && fread(b.data, 1, n, f) == (size_t) n) {
+        b.len = n;
+    }
+
+    fclose(f);
+
+    return b;
+}
+
+
+static test_buf_t
+copy(const void *data, size_t len)
+{
+    test_buf_t  b;
+
+    b.data = malloc(len ? len : 1);
+    b.len = len;
+
+    if (len) {
+        memcpy(b.data, data, len);
+    }
+
+    return b;
+}
+
+
+static ngx_int_t
+parse_text(const char *text, test_buf_t *b, const char **err)
+{
+    *b = copy(text, strlen(text));
+    *err = NULL;
+
+    return ngx_webrtc_sdp_parse_offer(&offer, b->data, b->len, err);
+}
+
+
+/* parses HEAD session AUDIO media into offer, returns the rc */
+
+static ngx_int_t
+try_raw(const char *session, const char *media, const char **err)
+{
+    ngx_int_t   rc;
+    test_buf_t  b;
+
+    snprintf(scratch, sizeof(scratch), HEAD "%s" AUDIO "%s", session, media);
+
+    rc = parse_text(scratch, &b, err);
+
+    free(b.data);
+
+    return rc;
+}
+
+
+/* the same with a valid session part (BUNDLE, fingerprint, ICE) first */
+
+static ngx_int_t
+try_offer(const char *session, const char *media, const char **err)
+{
+    ngx_int_t   rc;
+    test_buf_t  b;
+
+    snprintf(scratch, sizeof(scratch), HEAD SESSION "%s" AUDIO "%s",
+             session, media);
+
+    rc = parse_text(scratch, &b, err);
+
+    free(b.data);
+
+    return rc;
+}
+
+
+static ngx_int_t
+str_eq(ngx_str_t *s, const char *lit)
+{
+    return s->len == strlen(lit)
+           && (s->len == 0 || memcmp(s->data, lit, s->len) == 0);
+}
+
+
+static ngx_int_t
+has(u_char *p, size_t len, const char *needle)
+{
+    return memmem(p, len, needle, strlen(needle)) != NULL;
+}
+
+
+static ngx_uint_t
+count(u_char *p, size_t len, const char *needle)
+{
+    u_char      *q, *last;
+    size_t       n;
+    ngx_uint_t   c;
+
+    c = 0;
+    n = strlen(needle);
+    last = p + len;
+
+    while (p < last) {
+        q = memmem(p, last - p, needle, n);
+        if (q == NULL) {
+            break;
+        }
+
+        c++;
+        p = q + n;
+    }
+
+    return c;
+}
+
+
+static u_char
+ext_id(ngx_webrtc_sdp_media_t *m, ngx_uint_t ext)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < m->nextmaps; i++) {
+        if (m->extmaps[i].ext == ext) {
+            return m->extmaps[i].id;
+        }
+    }
+
+    return 0;
+}
+
+
+static ngx_webrtc_sdp_codec_t *
+codec(ngx_webrtc_sdp_media_t *m, ngx_uint_t pt)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < m->ncodecs; i++) {
+        if (m->codecs[i].pt == pt) {
+            return &m->codecs[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+init_conf(ngx_webrtc_sdp_answer_conf_t *conf)
+{
+    memset(conf, 0, sizeof(ngx_webrtc_sdp_answer_conf_t));
+
+    conf->ice_ufrag.data = (u_char *) "srvU";
+    conf->ice_ufrag.len = 4;
+    conf->ice_pwd.data = (u_char *) "srvpassword0123456789abc";
+    conf->ice_pwd.len = 24;
+    conf->fingerprint.data = (u_char *) FP;
+    conf->fingerprint.len = sizeof(FP) - 1;
+    conf->session_id = 1234567890123456789ULL;
+    conf->direction = NGX_WEBRTC_DIR_RECV;
+    conf->ncandidates = 2;
+    conf->candidates = local;
+}
+
+
+/* the answer parses back as an SDP and says what was negotiated */
+
+static void
+check_reparse(ngx_webrtc_sdp_offer_t *o, u_char *a, size_t n)
+{
+    ngx_uint_t               i, j, e;
+    test_buf_t               b;
+    const char              *err;
+    ngx_webrtc_sdp_media_t  *m, *r;
+    ngx_webrtc_sdp_codec_t  *c, *rc;
+
+    b = copy(a, n);
+    err = NULL;
+
+    CHECK(ngx_webrtc_sdp_parse_offer(&reparsed, b.data, b.len, &err)
+          == NGX_OK);
+
+    if (err) {
+        fprintf(stderr, "answer re-parse: %s\n", err);
+    }
+
+    CHECK(reparsed.nmedia == o->nmedia);
+    CHECK(reparsed.ice_lite);
+    CHECK(reparsed.setup == NGX_WEBRTC_SETUP_PASSIVE);
+    CHECK(str_eq(&reparsed.ice_ufrag, "srvU"));
+    CHECK(str_eq(&reparsed.ice_pwd, "srvpassword0123456789abc"));
+    CHECK(reparsed.has_fingerprint);
+    CHECK(reparsed.fingerprint[0] == 0x00 && reparsed.fingerprint[31] == 0x1f);
+    CHECK(reparsed.extmap_allow_mixed == o->extmap_allow_mixed);
+    CHECK(reparsed.bundle == o->bundle);
+
+    for (i = 0; i < o->nmedia && i < reparsed.nmedia; i++) {
+        m = &o->media[i];
+        r = &reparsed.media[i];
+
+        CHECK(r->mid.len == m->mid.len
+              && (m->mid.len == 0
+                  || memcmp(r->mid.data, m->mid.data, m->mid.len) == 0));
+        CHECK(r->type == m->type);
+
+        if (!m->accepted) {
+            CHECK(r->port == 0);
+            CHECK(r->direction == NGX_WEBRTC_DIR_INACTIVE);
+            continue;
+        }
+
+        c = &m->codecs[m->codec];
+
+        CHECK(r->port == 9);
+        CHECK(r->direction == NGX_WEBRTC_DIR_RECV);
+        CHECK(r->rtcp_mux);
+        CHECK(r->rtcp_rsize == m->rtcp_rsize);
+        CHECK(r->setup == NGX_WEBRTC_SETUP_PASSIVE);
+        CHECK(r->ncandidates == 2);
+        CHECK(str_eq(&r->candidates[0].addr, "192.0.2.10"));
+        CHECK(r->candidates[0].port == 40000);
+        CHECK(str_eq(&r->candidates[1].addr, "2001:db8::10"));
+        CHECK(r->ncodecs == (m->rtx >= 0 ? 2u : 1u));
+
+        rc = &r->codecs[0];
+
+        CHECK(rc->pt == c->pt);
+        CHECK(rc->codec == c->codec);
+        CHECK(rc->clock_rate == c->clock_rate);
+        CHECK(rc->channels == c->channels);
+        CHECK(rc->fmtp.len == c->fmtp.len
+              && (c->fmtp.len == 0
+                  || memcmp(rc->fmtp.data, c->fmtp.data, c->fmtp.len) == 0));
+        CHECK(rc->fb_nack == c->fb_nack && rc->fb_pli == c->fb_pli
+              && rc->fb_fir == c->fb_fir && rc->fb_remb == c->fb_remb
+              && rc->fb_twcc == c->fb_twcc);
+
+        if (m->rtx >= 0 && r->ncodecs == 2) {
+            CHECK(r->codecs[1].pt == m->codecs[m->rtx].pt);
+            CHECK(r->codecs[1].codec == NGX_WEBRTC_CODEC_RTX);
+            CHECK(r->codecs[1].apt == c->pt);
+        }
+
+        for (e = 1; e < NGX_WEBRTC_EXT_MAX; e++) {
+            CHECK(ext_id(r, e) == m->ext_id[e]);
+        }
+
+        for (j = 0; j < r->nextmaps; j++) {
+            CHECK(r->extmaps[j].ext != NGX_WEBRTC_EXT_OTHER);
+        }
+
+        /* a=rid:X recv and a=simulcast:recv: nothing we would receive */
+        CHECK(r->nrids == 0 && !r->simulcast);
+
+        if (m->simulcast) {
+            CHECK(has(a, n, "\r\na=simulcast:recv "));
+        }
+    }
+
+    free(b.data);
+}
+
+
+static void
+test_chromium_whip(void)
+{
+    size_t                        n;
+    test_buf_t                    b;
+    const char                   *err;
+    ngx_webrtc_sdp_media_t       *a, *v;
+    ngx_webrtc_sdp_codec_t       *c;
+    ngx_webrtc_sdp_answer_conf_t  conf;
+
+    b = load("chromium-156-whip-offer.sdp");
+    CHECK(b.len > 0);
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, b.data, b.len, &err) == NGX_OK);
+
+    CHECK(offer.nmedia == 2);
+    CHECK(offer.bundle);
+    CHECK(str_eq(&offer.bundle_mids, "0 1"));
+    CHECK(offer.extmap_allow_mixed);
+    CHECK(!offer.ice_lite);
+    CHECK(offer.has_fingerprint);
+    CHECK(offer.fingerprint[0] == 0xCC && offer.fingerprint[1] == 0xEE);
+    CHECK(offer.fingerprint[31] == 0xDC);
+    CHECK(str_eq(&offer.ice_ufrag, "qbsW"));
+    CHECK(str_eq(&offer.ice_pwd, "ehJPQKGk6KaWAF8gsHeD7G+u"));
+    CHECK(offer.setup == NGX_WEBRTC_SETUP_ACTPASS);
+
+    a = &offer.media[0];
+    v = &offer.media[1];
+
+    CHECK(a->type == NGX_WEBRTC_MEDIA_AUDIO);
+    CHECK(str_eq(&a->media, "audio"));
+    CHECK(str_eq(&a->proto, "UDP/TLS/RTP/SAVPF"));
+    CHECK(a->port == 33287);
+    CHECK(str_eq(&a->mid, "0"));
+    CHECK(a->direction == NGX_WEBRTC_DIR_SEND);
+    CHECK(a->rtcp_mux && a->rtcp_rsize);
+    CHECK(str_eq(&a->msid, "29ccf4a6-44c8-45da-9127-8319c73fc278 "
+                           "0fd260e3-8392-447a-b525-67724fbfa205"));
+    CHECK(a->ncodecs == 8);
+    CHECK(a->codecs[0].pt == 111);
+    CHECK(a->codecs[0].codec == NGX_WEBRTC_CODEC_OPUS);
+    CHECK(a->codecs[0].clock_rate == 48000);
+    CHECK(a->codecs[0].channels == 2);
+    CHECK(a->codecs[0].fb_twcc);
+    CHECK(!a->codecs[0].fb_nack);
+    CHECK(str_eq(&a->codecs[0].fmtp, "minptime=10;useinbandfec=1"));
+    CHECK(a->codecs[2].pt == 9 && str_eq(&a->codecs[2].name, "G722"));
+    CHECK(a->codecs[2].codec == NGX_WEBRTC_CODEC_OTHER);
+    CHECK(ext_id(a, NGX_WEBRTC_EXT_AUDIO_LEVEL) == 1);
+    CHECK(ext_id(a, NGX_WEBRTC_EXT_ABS_SEND_TIME) == 2);
+    CHECK(ext_id(a, NGX_WEBRTC_EXT_TWCC) == 3);
+    CHECK(ext_id(a, NGX_WEBRTC_EXT_MID) == 4);
+    CHECK(a->ncandidates == 4);
+    CHECK(str_eq(&a->candidates[0].foundation, "3653579755"));
+    CHECK(a->candidates[0].component == 1);
+    CHECK(str_eq(&a->candidates[0].transport, "udp"));
+    CHECK(a->candidates[0].priority == 2122194687);
+    CHECK(str_eq(&a->candidates[0].addr, "192.0.2.2"));
+    CHECK(a->candidates[0].port == 33287);
+    CHECK(str_eq(&a->candidates[0].type, "host"));
+    CHECK(str_eq(&a->candidates[1].addr, "fd00::2"));
+    CHECK(str_eq(&a->candidates[2].transport, "tcp"));
+    CHECK(a->candidates[2].port == 9);
+    CHECK(a->nssrcs == 1 && a->ssrcs[0] == 3449383626u);
+    CHECK(str_eq(&a->cname, "T1+oAoWiGBfwemIG"));
+    CHECK(a->fid_primary == 0);
+
+    CHECK(v->type == NGX_WEBRTC_MEDIA_VIDEO);
+    CHECK(str_eq(&v->mid, "1"));
+    CHECK(v->direction == NGX_WEBRTC_DIR_SEND);
+    CHECK(v->ncodecs == 23);
+    CHECK(v->codecs[0].pt == 96);
+    CHECK(v->codecs[0].codec == NGX_WEBRTC_CODEC_VP8);
+    CHECK(v->codecs[0].clock_rate == 90000 && v->codecs[0].channels == 0);
+    CHECK(v->codecs[0].fb_nack && v->codecs[0].fb_pli && v->codecs[0].fb_fir
+          && v->codecs[0].fb_remb && v->codecs[0].fb_twcc);
+    CHECK(v->codecs[1].pt == 97);
+    CHECK(v->codecs[1].codec == NGX_WEBRTC_CODEC_RTX);
+    CHECK(v->codecs[1].apt == 96);
+
+    c = codec(v, 108);
+    CHECK(c && c->codec == NGX_WEBRTC_CODEC_H264);
+    CHECK(c && c->profile_level_id == 0x42e01f);
+    CHECK(c && c->packetization_mode == 1);
+
+    c = codec(v, 104);
+    CHECK(c && c->packetization_mode == 0 && c->profile_level_id == 0x42001f);
+
+    c = codec(v, 45);
+    CHECK(c && c->codec == NGX_WEBRTC_CODEC_AV1);
+    CHECK(c && c->profile_level_id == 0);
+
+    c = codec(v, 98);
+    CHECK(c && c->codec == NGX_WEBRTC_CODEC_VP9);
+
+    CHECK(ext_id(v, NGX_WEBRTC_EXT_TWCC) == 3);
+    CHECK(ext_id(v, NGX_WEBRTC_EXT_MID) == 4);
+    CHECK(ext_id(v, NGX_WEBRTC_EXT_RID) == 10);
+    CHECK(ext_id(v, NGX_WEBRTC_EXT_RRID) == 11);
+    CHECK(v->nextmaps == 11);
+    CHECK(v->nssrcs == 2);
+    CHECK(v->ssrcs[0] == 508692642 && v->ssrcs[1] == 375097069);
+    CHECK(v->fid_primary == 508692642 && v->fid_rtx == 375097069);
+    CHECK(!v->simulcast && v->nrids == 0);
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&offer, &err) == NGX_OK);
+
+    CHECK(a->accepted && a->codec == 0 && a->rtx == -1);
+    CHECK(a->ext_id[NGX_WEBRTC_EXT_TWCC] == 3);
+    CHECK(a->ext_id[NGX_WEBRTC_EXT_MID] == 4);
+    CHECK(a->ext_id[NGX_WEBRTC_EXT_AUDIO_LEVEL] == 1);
+    CHECK(a->ext_id[NGX_WEBRTC_EXT_RID] == 0);
+    CHECK(v->accepted && v->codec == 0 && v->rtx == 1);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_RID] == 10);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_ABS_SEND_TIME] == 2);
+
+    init_conf(&conf);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+
+    CHECK(memcmp(answer, "v=0\r\no=- 1234567890123456789 2 IN IP4 127.0.0.1"
+                 "\r\ns=-\r\nt=0 0\r\na=ice-lite\r\n", 69) == 0);
+    CHECK(has(answer, n, "\r\na=group:BUNDLE 0 1\r\n"));
+    CHECK(has(answer, n, "\r\na=msid-semantic: WMS *\r\n"));
+    CHECK(has(answer, n, "\r\na=extmap-allow-mixed\r\n"));
+    CHECK(has(answer, n, "\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"));
+    CHECK(has(answer, n, "\r\nm=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"));
+    CHECK(count(answer, n, "\r\na=setup:passive\r\n") == 2);
+    CHECK(count(answer, n, "\r\na=recvonly\r\n") == 2);
+    CHECK(count(answer, n, "\r\na=rtcp-mux\r\n") == 2);
+    CHECK(count(answer, n, "\r\na=rtcp-rsize\r\n") == 2);
+    CHECK(count(answer, n, "\r\na=ice-ufrag:srvU\r\n") == 2);
+    CHECK(count(answer, n, "\r\na=fingerprint:sha-256 " FP "\r\n") == 2);
+    CHECK(count(answer, n, "\r\na=candidate:1 1 udp 2130706431 192.0.2.10 "
+                           "40000 typ host\r\n") == 2);
+    CHECK(count(answer, n, "\r\na=candidate:2 1 udp 2130706431 2001:db8::10 "
+                           "40001 typ host\r\n") == 2);
+    CHECK(count(answer, n, "\r\na=end-of-candidates\r\n") == 2);
+    CHECK(has(answer, n, "\r\na=rtpmap:111 opus/48000/2\r\n"
+                         "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+                         "a=rtcp-fb:111 transport-cc\r\n"));
+    CHECK(has(answer, n, "\r\na=rtpmap:96 VP8/90000\r\n"
+                         "a=rtcp-fb:96 nack\r\n"
+                         "a=rtcp-fb:96 nack pli\r\n"
+                         "a=rtcp-fb:96 ccm fir\r\n"
+                         "a=rtcp-fb:96 goog-remb\r\n"
+                         "a=rtcp-fb:96 transport-cc\r\n"
+                         "a=rtpmap:97 rtx/90000\r\n"
+                         "a=fmtp:97 apt=96\r\n"));
+    CHECK(has(answer, n, "\r\na=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid"
+                         "\r\n"));
+    CHECK(has(answer, n, "\r\na=extmap:3 http://www.ietf.org/id/draft-holmer-"
+                         "rmcat-transport-wide-cc-extensions-01\r\n"));
+    CHECK(!has(answer, n, "toffset"));
+    CHECK(!has(answer, n, "a=rtpmap:63"));
+    CHECK(!has(answer, n, "H264"));
+    CHECK(!has(answer, n, "a=ssrc"));
+    CHECK(!has(answer, n, "a=simulcast"));
+    CHECK(!has(answer, n, "\n\n") && !has(answer, n, "\r\r"));
+    CHECK(count(answer, n, "\n") == count(answer, n, "\r\n"));
+    CHECK(answer[n - 2] == '\r' && answer[n - 1] == '\n');
+
+    check_reparse(&offer, answer, n);
+
+    free(b.data);
+}
+
+
+static void
+test_chromium_whep(void)
+{
+    test_buf_t               b;
+    const char              *err;
+    ngx_webrtc_sdp_media_t  *v, *a;
+
+    b = load("chromium-156-whep-offer.sdp");
+    CHECK(b.len > 0);
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, b.data, b.len, &err) == NGX_OK);
+
+    v = &offer.media[0];
+    a = &offer.media[1];
+
+    CHECK(offer.nmedia == 2);
+    CHECK(offer.fingerprint[0] == 0xAC && offer.fingerprint[31] == 0x7F);
+    CHECK(str_eq(&offer.ice_ufrag, "wgwm"));
+    CHECK(v->type == NGX_WEBRTC_MEDIA_VIDEO);
+    CHECK(v->direction == NGX_WEBRTC_DIR_RECV);
+
+    /* 34 payload types offered: all are kept */
+    CHECK(v->ncodecs == 34);
+    CHECK(v->codecs[31].pt == 119);
+    CHECK(v->codecs[31].codec == NGX_WEBRTC_CODEC_RTX);
+    CHECK(v->codecs[31].apt == 118);
+    CHECK(codec(v, 49) != NULL);
+    CHECK(codec(v, 47) && codec(v, 47)->codec == NGX_WEBRTC_CODEC_AV1);
+
+    CHECK(a->type == NGX_WEBRTC_MEDIA_AUDIO);
+    CHECK(str_eq(&a->mid, "1"));
+    CHECK(a->direction == NGX_WEBRTC_DIR_RECV);
+    CHECK(ext_id(a, NGX_WEBRTC_EXT_AUDIO_LEVEL) == 14);
+    CHECK(a->nssrcs == 0);
+
+    /* nothing to receive from a WHEP offer */
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&offer, &err) == NGX_ERROR);
+    CHECK(err != NULL);
+    CHECK(!v->accepted && !a->accepted);
+
+    free(b.data);
+}
+
+
+static void
+test_firefox_whip(void)
+{
+    size_t                        n;
+    test_buf_t                    b;
+    const char                   *err;
+    ngx_webrtc_sdp_media_t       *a, *v;
+    ngx_webrtc_sdp_answer_conf_t  conf;
+
+    b = load("firefox-esr-153-whip-offer.sdp");
+    CHECK(b.len > 0);
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, b.data, b.len, &err) == NGX_OK);
+
+    a = &offer.media[0];
+    v = &offer.media[1];
+
+    CHECK(offer.nmedia == 2);
+    CHECK(offer.fingerprint[0] == 0xF0 && offer.fingerprint[31] == 0x7F);
+    CHECK(str_eq(&offer.ice_ufrag, "746756e9"));
+    CHECK(str_eq(&offer.ice_pwd, "f2f17cc777192067a74fe987112734ef"));
+    CHECK(offer.extmap_allow_mixed);
+
+    /* session-level a=sendrecv, media-level a=sendonly */
+    CHECK(a->direction == NGX_WEBRTC_DIR_SEND);
+    CHECK(v->direction == NGX_WEBRTC_DIR_SEND);
+
+    CHECK(a->codecs[0].pt == 109 && a->codecs[0].codec
+                                    == NGX_WEBRTC_CODEC_OPUS);
+    CHECK(a->codecs[1].pt == 9 && a->codecs[1].channels == 1);
+    CHECK(a->ncandidates == 8);
+    CHECK(a->candidates[0].addr.len > 6
+          && memcmp(a->candidates[0].addr.data + a->candidates[0].addr.len
+                    - 6, ".local", 6) == 0);
+    CHECK(a->candidates[4].component == 2);
+    CHECK(str_eq(&a->candidates[0].transport, "UDP"));
+    CHECK(!a->rtcp_rsize);
+    CHECK(str_eq(&a->cname, "{2331d08b-ac36-4e72-bc51-17317329f65a}"));
+
+    CHECK(v->codecs[0].pt == 120 && v->codecs[0].codec
+                                    == NGX_WEBRTC_CODEC_VP8);
+    CHECK(v->codecs[1].pt == 124 && v->codecs[1].codec
+                                    == NGX_WEBRTC_CODEC_RTX);
+    CHECK(v->codecs[1].apt == 120);
+    CHECK(v->nextmaps == 5);
+    CHECK(v->extmaps[3].id == 6);
+    CHECK(v->extmaps[3].ext == NGX_WEBRTC_EXT_OTHER);
+    CHECK(v->fid_primary == 2086124873u && v->fid_rtx == 3426353164u);
+    CHECK(v->nssrcs == 2);
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&offer, &err) == NGX_OK);
+    CHECK(a->accepted && a->codec == 0 && a->rtx == -1);
+    CHECK(v->accepted && v->codec == 0 && v->rtx == 1);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_TWCC] == 7);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_MID] == 3);
+
+    init_conf(&conf);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+    CHECK(has(answer, n, "\r\nm=audio 9 UDP/TLS/RTP/SAVPF 109\r\n"));
+    CHECK(has(answer, n, "\r\nm=video 9 UDP/TLS/RTP/SAVPF 120 124\r\n"));
+    CHECK(has(answer, n, "\r\na=fmtp:109 maxplaybackrate=48000;stereo=1;"
+                         "useinbandfec=1\r\n"));
+    CHECK(has(answer, n, "\r\na=extmap-allow-mixed\r\n"));
+
+    check_reparse(&offer, answer, n);
+
+    free(b.data);
+}
+
+
+static void
+test_firefox_whep(void)
+{
+    ngx_uint_t               i;
+    test_buf_t               b;
+    const char              *err;
+    ngx_webrtc_sdp_media_t  *v, *a;
+
+    b = load("firefox-esr-153-whep-offer.sdp");
+    CHECK(b.len > 0);
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, b.data, b.len, &err) == NGX_OK);
+
+    v = &offer.media[0];
+    a = &offer.media[1];
+
+    CHECK(offer.nmedia == 2);
+    CHECK(offer.fingerprint[0] == 0xCB && offer.fingerprint[31] == 0xE7);
+    CHECK(v->direction == NGX_WEBRTC_DIR_RECV);
+    CHECK(a->direction == NGX_WEBRTC_DIR_RECV);
+
+    /* mDNS names, component 2, a=end-of-candidates after them */
+    CHECK(v->ncandidates == 8 && a->ncandidates == 8);
+
+    for (i = 0; i < v->ncandidates; i++) {
+        CHECK(v->candidates[i].addr.len == 42);
+        CHECK(memcmp(v->candidates[i].addr.data + 36, ".local", 6) == 0);
+    }
+
+    CHECK(str_eq(&v->candidates[0].addr,
+                 "4c3cb69a-c35e-4221-a6f1-a43bf3918cbb.local"));
+    CHECK(v->candidates[0].port == 34710);
+    CHECK(v->candidates[4].component == 2);
+    CHECK(v->candidates[4].port == 42861);
+    CHECK(str_eq(&v->candidates[2].transport, "TCP"));
+
+    /* a=fmtp before a=rtpmap */
+    CHECK(v->codecs[1].codec == NGX_WEBRTC_CODEC_RTX && v->codecs[1].apt
+                                                        == 120);
+    CHECK(v->codecs[8].pt == 119 && v->codecs[8].apt == 122);
+    CHECK(str_eq(&v->codecs[0].fmtp, "max-fs=12288;max-fr=60"));
+    CHECK(str_eq(&v->mid, "0") && str_eq(&a->mid, "1"));
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&offer, &err) == NGX_ERROR);
+
+    free(b.data);
+}
+
+
+static void
+test_obs(void)
+{
+    size_t                        n;
+    test_buf_t                    b;
+    const char                   *err;
+    ngx_webrtc_sdp_media_t       *a, *v;
+    ngx_webrtc_sdp_answer_conf_t  conf;
+
+    b = load("obs-shaped-libdatachannel-whip-offer.sdp");
+    CHECK(b.len > 0);
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, b.data, b.len, &err) == NGX_OK);
+
+    a = &offer.media[0];
+    v = &offer.media[1];
+
+    CHECK(offer.nmedia == 2);
+    CHECK(offer.bundle);
+    CHECK(str_eq(&offer.bundle_mids, "0 1"));
+    CHECK(!offer.extmap_allow_mixed);
+
+    /* session-level fingerprint inherited */
+    CHECK(offer.has_fingerprint);
+    CHECK(offer.fingerprint[0] == 0x18 && offer.fingerprint[1] == 0x1C);
+    CHECK(offer.fingerprint[31] == 0x4C);
+    CHECK(str_eq(&offer.ice_ufrag, "Shwl"));
+    CHECK(str_eq(&offer.ice_pwd, "hl0ui9+NRsdIjmA4BwQrnv"));
+
+    CHECK(a->ncandidates == 0 && v->ncandidates == 0);
+    CHECK(a->port == 39457);
+    CHECK(a->codecs[0].codec == NGX_WEBRTC_CODEC_OPUS);
+    CHECK(a->ssrcs[0] == 1111 && str_eq(&a->cname, "obs-cname"));
+    CHECK(str_eq(&a->msid, "obs-stream audio"));
+
+    CHECK(v->ncodecs == 1);
+    CHECK(v->codecs[0].pt == 96);
+    CHECK(v->codecs[0].codec == NGX_WEBRTC_CODEC_H264);
+    CHECK(v->codecs[0].profile_level_id == 0x42e01f);
+    CHECK(v->codecs[0].packetization_mode == 1);
+    CHECK(v->codecs[0].fb_nack && v->codecs[0].fb_pli
+          && v->codecs[0].fb_remb);
+    CHECK(!v->codecs[0].fb_fir && !v->codecs[0].fb_twcc);
+    CHECK(v->nextmaps == 0);
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&offer, &err) == NGX_OK);
+    CHECK(a->accepted && a->codec == 0);
+    CHECK(v->accepted && v->codec == 0 && v->rtx == -1);
+
+    init_conf(&conf);
+    conf.ncandidates = 1;
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+    CHECK(has(answer, n, "\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"));
+    CHECK(has(answer, n, "\r\na=fmtp:96 profile-level-id=42e01f;"
+                         "packetization-mode=1;level-asymmetry-allowed=1\r\n"));
+    CHECK(has(answer, n, "\r\na=rtcp-fb:96 goog-remb\r\n"));
+    CHECK(!has(answer, n, "ccm fir"));
+    CHECK(!has(answer, n, "transport-cc"));
+    CHECK(!has(answer, n, "a=rtcp-rsize"));
+    CHECK(!has(answer, n, "a=extmap"));
+    CHECK(!has(answer, n, "rtx"));
+    CHECK(count(answer, n, "a=candidate:") == 2);
+
+    conf.ncandidates = 2;
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    check_reparse(&offer, answer, n);
+
+    free(b.data);
+}
+
+
+static void
+test_line_endings(void)
+{
+    size_t                  i, j;
+    test_buf_t              b, lf;
+    const char             *err;
+    ngx_webrtc_sdp_media_t  *v;
+
+    b = load("chromium-156-whip-offer.sdp");
+    lf = copy(b.data, b.len);
+
+    for (i = 0, j = 0; i < b.len; i++) {
+        if (b.data[i] != '\r') {
+            lf.data[j++] = b.data[i];
+        }
+    }
+
+    lf.len = j;
+    free(b.data);
+    b = copy(lf.data, lf.len);
+    free(lf.data);
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, b.data, b.len, &err) == NGX_OK);
+    CHECK(offer.nmedia == 2);
+
+    v = &offer.media[1];
+    CHECK(v->ncodecs == 23 && v->codecs[1].apt == 96);
+    CHECK(str_eq(&v->cname, "T1+oAoWiGBfwemIG"));
+    CHECK(offer.fingerprint[31] == 0xDC);
+
+    free(b.data);
+}
+
+
+static void
+test_inline(void)
+{
+    size_t                        n;
+    test_buf_t                    b;
+    const char                   *err;
+    ngx_webrtc_sdp_media_t       *m;
+    ngx_webrtc_sdp_answer_conf_t  conf;
+
+    /* static payload types without a=rtpmap */
+
+    CHECK(parse_text(HEAD SESSION
+                     "m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8\r\n"
+                     "a=mid:0\r\n"
+                     "a=rtpmap:111 opus/48000/2\r\n"
+                     "a=rtcp-fb:* nack\r\n", &b, &err) == NGX_OK);
+    m = &offer.media[0];
+    CHECK(m->ncodecs == 3);
+    CHECK(m->codecs[1].pt == 0 && m->codecs[1].name.len == 0);
+    CHECK(m->codecs[1].codec == NGX_WEBRTC_CODEC_OTHER);
+    CHECK(m->codecs[2].pt == 8 && m->codecs[2].clock_rate == 0);
+    CHECK(m->codecs[0].fb_nack && m->codecs[1].fb_nack
+          && m->codecs[2].fb_nack);
+    CHECK(m->direction == NGX_WEBRTC_DIR_SENDRECV);
+    CHECK(m->setup == NGX_WEBRTC_SETUP_NONE);
+    free(b.data);
+
+    /* an offer with a=setup:passive parses; AV1X; session-level ice */
+
+    CHECK(try_offer("a=setup:passive\r\n",
+                    "m=video 9 UDP/TLS/RTP/SAVPF 35 36\r\n"
+                    "a=mid:1\r\n"
+                    "a=sendonly\r\n"
+                    "a=rtpmap:35 AV1X/90000\r\n"
+                    "a=rtpmap:36 rtx/90000\r\n"
+                    "a=fmtp:36 apt=35\r\n", &err) == NGX_OK);
+    CHECK(offer.setup == NGX_WEBRTC_SETUP_PASSIVE);
+    CHECK(offer.media[1].codecs[0].codec == NGX_WEBRTC_CODEC_AV1);
+    CHECK(offer.media[1].codecs[1].apt == 35);
+    CHECK(offer.media[1].setup == NGX_WEBRTC_SETUP_PASSIVE);
+
+    /* H.264 packetization-mode=0 only: video refused, audio accepted */
+
+    CHECK(parse_text(HEAD SESSION AUDIO
+                     "m=video 9 UDP/TLS/RTP/SAVPF 102 103\r\n"
+                     "a=mid:1\r\n"
+                     "a=sendonly\r\n"
+                     "a=rtpmap:102 H264/90000\r\n"
+                     "a=fmtp:102 packetization-mode=0;"
+                     "profile-level-id=42e01f\r\n"
+                     "a=rtpmap:103 rtx/90000\r\n"
+                     "a=fmtp:103 apt=102\r\n", &b, &err) == NGX_OK);
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&offer, &err) == NGX_OK);
+    CHECK(offer.media[0].accepted);
+    CHECK(!offer.media[1].accepted);
+    CHECK(offer.media[1].codec == -1 && offer.media[1].rtx == -1);
+
+    init_conf(&conf);
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+    CHECK(has(answer, n, "\r\na=group:BUNDLE 0\r\n"));
+    CHECK(has(answer, n, "\r\nm=video 0 UDP/TLS/RTP/SAVPF 102\r\n"
+                         "c=IN IP4 0.0.0.0\r\n"
+                         "a=mid:1\r\n"
+                         "a=inactive\r\n"));
+    CHECK(!has(answer, n, "H264"));
+    check_reparse(&offer, answer, n);
+    free(b.data);
+
+    /* ... and alone it is refused */
+
+    CHECK(parse_text(HEAD SESSION
+                     "m=video 9 UDP/TLS/RTP/SAVPF 102\r\n"
+                     "a=mid:0\r\n"
+                     "a=sendonly\r\n"
+                     "a=rtpmap:102 H264/90000\r\n"
+                     "a=fmtp:102 packetization-mode=0\r\n", &b, &err)
+          == NGX_OK);
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&offer, &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "no supported codec") == 0);
+    free(b.data);
+
+    /* a data channel section is answered with port 0 */
+
+    CHECK(parse_text(HEAD SESSION AUDIO
+                     "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+                     "a=mid:1\r\n"
+                     "a=sctp-port:5000\r\n", &b, &err) == NGX_OK);
+    CHECK(offer.media[1].type == NGX_WEBRTC_MEDIA_APPLICATION);
+    CHECK(offer.media[1].ncodecs == 0);
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&offer, &err) == NGX_OK);
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(has(answer, n, "\r\nm=application 0 UDP/DTLS/SCTP "
+                         "webrtc-datachannel\r\n"));
+    free(b.data);
+
+    /* port 0 without bundle-only: disabled by the offerer */
+
+    CHECK(parse_text(HEAD SESSION AUDIO
+                     "m=video 0 UDP/TLS/RTP/SAVPF 96\r\n"
+                     "a=mid:1\r\n"
+                     "a=sendonly\r\n"
+                     "a=rtpmap:96 VP8/90000\r\n"
+                     "m=video 0 UDP/TLS/RTP/SAVPF 96\r\n"
+                     "a=mid:2\r\n"
+                     "a=bundle-only\r\n"
+                     "a=sendonly\r\n"
+                     "a=rtpmap:96 VP8/90000\r\n", &b, &err) == NGX_OK);
+    CHECK(offer.media[1].direction == NGX_WEBRTC_DIR_INACTIVE);
+    CHECK(offer.media[2].direction == NGX_WEBRTC_DIR_SEND);
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&offer, &err) == NGX_OK);
+    CHECK(!offer.media[1].accepted && offer.media[2].accepted);
+    free(b.data);
+
+    /* more than 16 candidates are dropped, not refused */
+
+    {
+        size_t      len;
+        ngx_uint_t  i;
+
+        len = snprintf(scratch, sizeof(scratch), HEAD SESSION AUDIO);
+
+        for (i = 0; i < 20; i++) {
+            len += snprintf(scratch + len, sizeof(scratch) - len,
+                            "a=candidate:%u 1 udp 100 10.0.0.%u 5000 "
+                            "typ host\r\n", (unsigned) i, (unsigned) i);
+        }
+
+        CHECK(parse_text(scratch, &b, &err) == NGX_OK);
+        CHECK(offer.media[0].ncandidates == NGX_WEBRTC_SDP_MAX_CANDIDATES);
+        free(b.data);
+    }
+
+    /* a sha-1 fingerprint first, the sha-256 one after */
+
+    CHECK(try_raw("a=fingerprint:sha-1 00:11:22:33:44:55:66:77:88:99:AA:"
+                  "BB:CC:DD:EE:FF:00:11:22:33\r\n"
+                  "a=fingerprint:SHA-256 " FP "\r\n"
+                  "a=ice-ufrag:abcd\r\n"
+                  "a=ice-pwd:0123456789abcdefghijkl\r\n", "", &err)
+          == NGX_OK);
+    CHECK(offer.fingerprint[10] == 0x0A);
+
+    /* extmap ids: 255 is fine, as is a direction */
+
+    CHECK(try_offer("", "a=extmap:255/sendonly urn:ietf:params:rtp-hdrext:"
+                    "sdes:mid\r\n", &err) == NGX_OK);
+    CHECK(offer.media[0].extmaps[0].id == 255);
+    CHECK(offer.media[0].extmaps[0].ext == NGX_WEBRTC_EXT_MID);
+}
+
+
+static void
+test_simulcast(void)
+{
+    size_t                        n;
+    test_buf_t                    b;
+    const char                   *err;
+    ngx_webrtc_sdp_media_t       *v;
+    ngx_webrtc_sdp_answer_conf_t  conf;
+
+    static const char  video[] =
+        "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"
+        "c=IN IP4 0.0.0.0\r\n"
+        "a=mid:1\r\n"
+        "a=sendonly\r\n"
+        "a=rtcp-mux\r\n"
+        "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+        "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n"
+        "a=extmap:11 urn:ietf:params:rtp-hdrext:sdes:"
+        "repaired-rtp-stream-id\r\n"
+        "a=rtpmap:96 VP8/90000\r\n"
+        "a=rtcp-fb:96 nack pli\r\n"
+        "a=rtpmap:97 rtx/90000\r\n"
+        "a=fmtp:97 apt=96\r\n"
+        "a=rid:0 send\r\n"
+        "a=rid:1 send pt=96;max-width=640\r\n"
+        "a=rid:2 send\r\n";
+
+    init_conf(&conf);
+
+    snprintf(scratch, sizeof(scratch), HEAD SESSION AUDIO "%s%s", video,
+             "a=simulcast:send 0;1;2\r\n");
+
+    CHECK(parse_text(scratch, &b, &err) == NGX_OK);
+
+    v = &offer.media[1];
+    CHECK(v->simulcast);
+    CHECK(v->nrids == 3);
+    CHECK(str_eq(&v->rids[0], "0") && str_eq(&v->rids[1], "1")
+          && str_eq(&v->rids[2], "2"));
+
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&offer, &err) == NGX_OK);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_RID] == 10);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_RRID] == 11);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+    CHECK(has(answer, n, "\r\na=rid:0 recv\r\na=rid:1 recv\r\n"
+                         "a=rid:2 recv\r\na=simulcast:recv 0;1;2\r\n"));
+    CHECK(count(answer, n, "a=rid:") == 3);
+    CHECK(count(answer, n, "a=simulcast:") == 1);
+    CHECK(has(answer, n, "\r\na=extmap:10 urn:ietf:params:rtp-hdrext:sdes:"
+                         "rtp-stream-id\r\n"));
+    check_reparse(&offer, answer, n);
+    free(b.data);
+
+    /* a paused layer is still a layer; the answer has no "~" */
+
+    snprintf(scratch, sizeof(scratch), HEAD SESSION AUDIO "%s%s", video,
+             "a=simulcast:send 0;1;~2\r\n");
+
+    CHECK(parse_text(scratch, &b, &err) == NGX_OK);
+    CHECK(offer.media[1].simulcast && offer.media[1].nrids == 3);
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&offer, &err) == NGX_OK);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(has(answer, n, "\r\na=simulcast:recv 0;1;2\r\n"));
+    CHECK(!has(answer, n, "~"));
+    free(b.data);
+
+    /* five rids */
+
+    snprintf(scratch, sizeof(scratch), HEAD SESSION AUDIO "%s%s", video,
+             "a=rid:3 send\r\na=rid:4 send\r\n");
+    err = NULL;
+    CHECK(parse_text(scratch, &b, &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "too many rids") == 0);
+    free(b.data);
+}
+
+
+static void
+test_answer_buffer(void)
+{
+    size_t                        n, size, i, bad_ret, bad_guard;
+    u_char                       *buf;
+    test_buf_t                    b;
+    const char                   *err;
+    ngx_webrtc_sdp_answer_conf_t  conf;
+
+    b = load("chromium-156-whip-offer.sdp");
+
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, b.data, b.len, &err) == NGX_OK);
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&offer, &err) == NGX_OK);
+
+    init_conf(&conf);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+
+    bad_ret = 0;
+    bad_guard = 0;
+
+    for (size = 0; size <= n; size++) {
+        buf = malloc(size + 64);
+        memset(buf, 0xA5, size + 64);
+
+        if (ngx_webrtc_sdp_write_answer(buf, size, &offer, &conf)
+            != (size == n ? n : 0))
+        {
+            bad_ret++;
+        }
+
+        for (i = size; i < size + 64; i++) {
+            if (buf[i] != 0xA5) {
+                bad_guard++;
+                break;
+            }
+        }
+
+        if (size == n && memcmp(buf, answer, n) != 0) {
+            bad_ret++;
+        }
+
+        free(buf);
+    }
+
+    CHECK(bad_ret == 0);
+    CHECK(bad_guard == 0);
+    CHECK(ngx_webrtc_sdp_write_answer(NULL, 0, &offer, &conf) == 0);
+
+    /* a sendonly answer (WHEP) with our SSRCs */
+
+    conf.direction = NGX_WEBRTC_DIR_SEND;
+    conf.ssrcs[0] = 11;
+    conf.ssrcs[1] = 22;
+    conf.rtx_ssrcs[1] = 23;
+    conf.cname.data = (u_char *) "ngxcname";
+    conf.cname.len = 8;
+    conf.msid_stream.data = (u_char *) "ngxstream";
+    conf.msid_stream.len = 9;
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+    CHECK(count(answer, n, "\r\na=sendonly\r\n") == 2);
+    CHECK(!has(answer, n, "a=recvonly"));
+    CHECK(has(answer, n, "\r\na=ssrc:11 cname:ngxcname\r\n"));
+    CHECK(has(answer, n, "\r\na=ssrc-group:FID 22 23\r\n"
+                         "a=ssrc:22 cname:ngxcname\r\n"
+                         "a=ssrc:23 cname:ngxcname\r\n"));
+    CHECK(count(answer, n, "\r\na=msid:ngxstream ") == 2);
+
+    free(b.data);
+}
+
+
+static void
+test_refusals(void)
+{
+    size_t       len;
+    u_char       garbage[512];
+    ngx_uint_t   i;
+    test_buf_t   b, t;
+    const char  *err;
+
+    /* truncated */
+
+    b = load("chromium-156-whip-offer.sdp");
+    t = copy(b.data, 40);
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, t.data, t.len, &err)
+          == NGX_ERROR);
+    CHECK(err != NULL);
+    free(t.data);
+    free(b.data);
+
+    /* empty */
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, (u_char *) "", 0, &err)
+          == NGX_ERROR);
+    CHECK(err != NULL);
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, NULL, 0, &err) == NGX_ERROR);
+    CHECK(err != NULL);
+
+    /* garbage */
+
+    for (i = 0; i < sizeof(garbage); i++) {
+        garbage[i] = (u_char) (i * 7919 + 13);
+    }
+
+    t = copy(garbage, sizeof(garbage));
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, t.data, t.len, &err)
+          == NGX_ERROR);
+    CHECK(err != NULL);
+    free(t.data);
+
+    err = NULL;
+    CHECK(parse_text("GET / HTTP/1.1\r\nHost: x\r\n\r\n", &t, &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad line") == 0);
+    free(t.data);
+
+    /* missing ice-ufrag, ice-pwd, fingerprint */
+
+    err = NULL;
+    CHECK(try_raw("a=fingerprint:sha-256 " FP "\r\n"
+                    "a=ice-pwd:0123456789abcdefghijkl\r\n", "", &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "no ice-ufrag") == 0);
+
+    err = NULL;
+    CHECK(try_raw("a=fingerprint:sha-256 " FP "\r\n"
+                    "a=ice-ufrag:abcd\r\n", "", &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "no ice-pwd") == 0);
+
+    err = NULL;
+    CHECK(try_raw("a=ice-ufrag:abcd\r\n"
+                    "a=ice-pwd:0123456789abcdefghijkl\r\n", "", &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "no sha-256 fingerprint") == 0);
+
+    err = NULL;
+    CHECK(try_raw("a=fingerprint:sha-1 00:11:22:33:44:55:66:77:88:99:AA:"
+                    "BB:CC:DD:EE:FF:00:11:22:33\r\n"
+                    "a=ice-ufrag:abcd\r\n"
+                    "a=ice-pwd:0123456789abcdefghijkl\r\n", "", &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "no sha-256 fingerprint") == 0);
+
+    err = NULL;
+    CHECK(try_raw("a=fingerprint:sha-256 00:01\r\n"
+                    "a=ice-ufrag:abcd\r\n"
+                    "a=ice-pwd:0123456789abcdefghijkl\r\n", "", &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad fingerprint") == 0);
+
+    /* no m= line */
+
+    err = NULL;
+    CHECK(parse_text(HEAD SESSION, &t, &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "no m= line") == 0);
+    free(t.data);
+
+    /* not v=0 first */
+
+    err = NULL;
+    CHECK(parse_text("o=- 1 2 IN IP4 127.0.0.1\r\nv=0\r\n" SESSION AUDIO,
+                     &t, &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "no v=0 line") == 0);
+    free(t.data);
+
+    /* 8 m= lines are fine, 9 are not */
+
+    len = snprintf(scratch, sizeof(scratch), HEAD SESSION);
+
+    for (i = 0; i < 9; i++) {
+        len += snprintf(scratch + len, sizeof(scratch) - len,
+                        "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+                        "a=mid:%u\r\n", (unsigned) i);
+
+        if (i == 7) {
+            CHECK(parse_text(scratch, &t, &err) == NGX_OK);
+            CHECK(offer.nmedia == 8);
+            free(t.data);
+        }
+    }
+
+    err = NULL;
+    CHECK(parse_text(scratch, &t, &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "too many m= lines") == 0);
+    free(t.data);
+
+    /* payload types */
+
+    err = NULL;
+    CHECK(try_offer("", "m=video 9 UDP/TLS/RTP/SAVPF 96 200\r\n", &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad payload type") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=rtpmap:200 VP8/90000\r\n", &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad payload type") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "m=video 9 UDP/TLS/RTP/SAVPF 9x\r\n", &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad payload type") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=fmtp:128 apt=1\r\n", &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad payload type") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=rtcp-fb:1000 nack\r\n", &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad payload type") == 0);
+
+    /* numbers */
+
+    err = NULL;
+    CHECK(try_offer("", "m=video 70000 UDP/TLS/RTP/SAVPF 96\r\n", &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad m= line") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=rtpmap:111 opus/4294967296/2\r\n", &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad rtpmap") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=rtpmap:111 opus/48000/256\r\n", &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad rtpmap") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=ssrc:4294967296 cname:x\r\n", &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad ssrc") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=ssrc:99999999999999999999999 cname:x\r\n", &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad ssrc") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=candidate:1 1 udp 4294967296 10.0.0.1 9 typ "
+                    "host\r\n", &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad candidate") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=candidate:1 1 udp 1 10.0.0.1 9 host\r\n", &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad candidate") == 0);
+
+    /* extmap ids */
+
+    err = NULL;
+    CHECK(try_offer("", "a=extmap:0 urn:ietf:params:rtp-hdrext:sdes:mid\r\n",
+                    &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad extmap id") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=extmap:256 urn:ietf:params:rtp-hdrext:sdes:mid"
+                    "\r\n", &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad extmap id") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=extmap:3 urn:a\r\na=extmap:3 urn:b\r\n", &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "duplicate extmap id") == 0);
+
+    len = 0;
+
+    for (i = 1; i <= 17; i++) {
+        len += snprintf((char *) garbage + len, sizeof(garbage) - len,
+                        "a=extmap:%u urn:x%u\r\n", (unsigned) i,
+                        (unsigned) i);
+    }
+
+    err = NULL;
+    CHECK(try_offer("", (char *) garbage, &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "too many extmaps") == 0);
+
+    /* ssrcs */
+
+    len = 0;
+
+    for (i = 1; i <= 9; i++) {
+        len += snprintf((char *) garbage + len, sizeof(garbage) - len,
+                        "a=ssrc:%u cname:x\r\n", (unsigned) i);
+    }
+
+    err = NULL;
+    CHECK(try_offer("", (char *) garbage, &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "too many ssrcs") == 0);
+
+    /* duplicate mid, bad mid, bad ice-ufrag */
+
+    err = NULL;
+    CHECK(try_offer("", AUDIO, &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "duplicate mid") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=mid:a b\r\n", &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad mid") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=ice-ufrag:\r\n", &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad ice-ufrag") == 0);
+
+    /* NUL or a bare CR in a line */
+
+    t = copy_lit(HEAD SESSION AUDIO "a=msid:0\0x\r\n");
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, t.data, t.len, &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad character") == 0);
+    free(t.data);
+
+    err = NULL;
+    CHECK(try_offer("", "a=msid:a\rb\r\n", &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad character") == 0);
+
+    /* too many lines */
+
+    len = snprintf(scratch, sizeof(scratch), HEAD SESSION AUDIO);
+
+    for (i = 0; i < NGX_WEBRTC_SDP_MAX_LINES; i++) {
+        len += snprintf(scratch + len, sizeof(scratch) - len, "a=x\r\n");
+    }
+
+    err = NULL;
+    CHECK(parse_text(scratch, &t, &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "too many lines") == 0);
+    free(t.data);
+
+    /* bad simulcast, bad rid */
+
+    err = NULL;
+    CHECK(try_offer("", "a=simulcast:send\r\n", &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad simulcast") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=rid:a.b send\r\n", &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad rid") == 0);
+
+    err = NULL;
+    CHECK(try_offer("", "a=rid:a sideways\r\n", &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad rid") == 0);
+}
+
+
+static void
+test_frag(void)
+{
+    test_buf_t               b;
+    const char              *err;
+    ngx_webrtc_sdp_media_t  *m;
+
+    static const char  trickle[] =
+        "a=ice-ufrag:EsAw\r\n"
+        "a=ice-pwd:bP+XJMM09aR8AiX1jdukzR6Y\r\n"
+        "m=audio 9 RTP/AVP 0\r\n"
+        "a=mid:0\r\n"
+        "a=candidate:1387637174 1 udp 2122260223 192.0.2.1 61764 typ host "
+        "generation 0 ufrag EsAw network-id 1\r\n"
+        "a=candidate:3471623853 1 udp 2122194687 198.51.100.2 61765 typ srflx "
+        "raddr 0.0.0.0 rport 0 generation 0 ufrag EsAw network-id 2\r\n"
+        "a=end-of-candidates\r\n";
+
+    static const char  restart[] =
+        "a=ice-options:trickle ice2\r\n"
+        "a=group:BUNDLE 0 1\r\n"
+        "a=ice-ufrag:ZXCV\r\n"
+        "a=ice-pwd:newnewnewnewnewnewnewnew\r\n"
+        "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\n"
+        "a=mid:0\r\n"
+        "m=video 9 UDP/TLS/RTP/SAVPF 0\r\n"
+        "a=mid:1\r\n";
+
+    b = copy(trickle, sizeof(trickle) - 1);
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_frag(&offer, b.data, b.len, &err) == NGX_OK);
+    CHECK(str_eq(&offer.ice_ufrag, "EsAw"));
+    CHECK(str_eq(&offer.ice_pwd, "bP+XJMM09aR8AiX1jdukzR6Y"));
+    CHECK(!offer.has_fingerprint);
+    CHECK(offer.nmedia == 1);
+
+    m = &offer.media[0];
+    CHECK(str_eq(&m->mid, "0"));
+    CHECK(m->ncandidates == 2);
+    CHECK(str_eq(&m->candidates[0].addr, "192.0.2.1"));
+    CHECK(m->candidates[0].port == 61764);
+    CHECK(m->candidates[0].priority == 2122260223);
+    CHECK(str_eq(&m->candidates[1].addr, "198.51.100.2"));
+    CHECK(m->candidates[1].port == 61765);
+    CHECK(str_eq(&m->candidates[1].type, "srflx"));
+    free(b.data);
+
+    b = copy(restart, sizeof(restart) - 1);
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_frag(&offer, b.data, b.len, &err) == NGX_OK);
+    CHECK(str_eq(&offer.ice_ufrag, "ZXCV"));
+    CHECK(str_eq(&offer.ice_pwd, "newnewnewnewnewnewnewnew"));
+    CHECK(offer.nmedia == 2);
+    CHECK(str_eq(&offer.media[1].mid, "1"));
+    CHECK(offer.media[0].ncandidates == 0);
+    CHECK(str_eq(&offer.media[1].ice_ufrag, "ZXCV"));
+    free(b.data);
+
+    /* candidates without an m= line; media-level credentials only */
+
+    b = copy_lit("a=candidate:1 1 udp 1 10.0.0.1 5000 typ host\n"
+                 "a=end-of-candidates\n");
+    CHECK(ngx_webrtc_sdp_parse_frag(&offer, b.data, b.len, &err) == NGX_OK);
+    CHECK(offer.nmedia == 1 && offer.media[0].ncandidates == 1);
+    CHECK(offer.media[0].candidates[0].port == 5000);
+    free(b.data);
+
+    b = copy_lit("m=audio 9 RTP/AVP 0\na=ice-ufrag:MEDI\na=ice-pwd:pw\n");
+    CHECK(ngx_webrtc_sdp_parse_frag(&offer, b.data, b.len, &err) == NGX_OK);
+    CHECK(str_eq(&offer.ice_ufrag, "MEDI"));
+    CHECK(str_eq(&offer.ice_pwd, "pw"));
+    free(b.data);
+
+    /* empty and bad */
+
+    CHECK(ngx_webrtc_sdp_parse_frag(&offer, NULL, 0, &err) == NGX_OK);
+    CHECK(offer.nmedia == 0);
+
+    b = copy_lit("a=candidate:x\r\n");
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_frag(&offer, b.data, b.len, &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "bad candidate") == 0);
+    free(b.data);
+}
+
+
+static void
+test_codec_name(void)
+{
+    CHECK(strcmp(ngx_webrtc_sdp_codec_name(NGX_WEBRTC_CODEC_OPUS), "opus")
+          == 0);
+    CHECK(strcmp(ngx_webrtc_sdp_codec_name(NGX_WEBRTC_CODEC_VP8), "VP8")
+          == 0);
+    CHECK(strcmp(ngx_webrtc_sdp_codec_name(NGX_WEBRTC_CODEC_VP9), "VP9")
+          == 0);
+    CHECK(strcmp(ngx_webrtc_sdp_codec_name(NGX_WEBRTC_CODEC_H264), "H264")
+          == 0);
+    CHECK(strcmp(ngx_webrtc_sdp_codec_name(NGX_WEBRTC_CODEC_AV1), "AV1")
+          == 0);
+    CHECK(strcmp(ngx_webrtc_sdp_codec_name(NGX_WEBRTC_CODEC_RTX), "rtx")
+          == 0);
+    CHECK(strcmp(ngx_webrtc_sdp_codec_name(NGX_WEBRTC_CODEC_OTHER), "other")
+          == 0);
+    CHECK(strcmp(ngx_webrtc_sdp_codec_name(99), "other") == 0);
+}
+
+
+int
+main(void)
+{
+    test_chromium_whip();
+    test_chromium_whep();
+    test_firefox_whip();
+    test_firefox_whep();
+    test_obs();
+    test_line_endings();
+    test_inline();
+    test_simulcast();
+    test_answer_buffer();
+    test_refusals();
+    test_frag();
+    test_codec_name();
+
+    printf("sdp: %lu passed, %lu failed\n", (unsigned long) passed,
+           (unsigned long) failed);
+
+    return failed ? 1 : 0;
+}
