@@ -26,6 +26,8 @@
 
 
 typedef struct {
+    ngx_uint_t                  kind;        /* NGX_WEBRTC_KIND_* */
+    ngx_uint_t                  placement;   /* NGX_WEBRTC_PLACE_* */
     ngx_http_complex_value_t   *room;
     ngx_http_complex_value_t   *token;
     ngx_array_t                *ice_servers;  /* of ngx_str_t, Link values */
@@ -38,7 +40,7 @@ typedef struct {
 extern ngx_module_t  ngx_http_webrtc_module;
 
 
-ngx_int_t ngx_http_webrtc_whip_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_webrtc_endpoint_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_webrtc_status_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_webrtc_add_header(ngx_http_request_t *r, char *key,

@@ -22,7 +22,7 @@
 static void *ngx_http_webrtc_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_webrtc_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
-static char *ngx_http_webrtc_whip(ngx_conf_t *cf, ngx_command_t *cmd,
+static char *ngx_http_webrtc_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_webrtc_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -30,14 +30,35 @@ static char *ngx_http_webrtc_ice_server(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 
+static ngx_conf_enum_t  ngx_http_webrtc_placements[] = {
+    { ngx_string("affinity"), NGX_WEBRTC_PLACE_AFFINITY },
+    { ngx_string("spread"), NGX_WEBRTC_PLACE_SPREAD },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_webrtc_commands[] = {
 
     { ngx_string("webrtc_whip"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_webrtc_whip,
+      ngx_http_webrtc_endpoint,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      NGX_WEBRTC_KIND_WHIP,
       NULL },
+
+    { ngx_string("webrtc_whep"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_webrtc_endpoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_WEBRTC_KIND_WHEP,
+      NULL },
+
+    { ngx_string("webrtc_placement"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webrtc_loc_conf_t, placement),
+      &ngx_http_webrtc_placements },
 
     { ngx_string("webrtc_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -141,6 +162,7 @@ ngx_http_webrtc_create_loc_conf(ngx_conf_t *cf)
      *     conf->allow_origin = { 0, NULL };
      */
 
+    conf->placement = NGX_CONF_UNSET_UINT;
     conf->ice_servers = NGX_CONF_UNSET_PTR;
     conf->room_max_sessions = NGX_CONF_UNSET_UINT;
     conf->takeover = NGX_CONF_UNSET;
@@ -163,6 +185,8 @@ ngx_http_webrtc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->token = prev->token;
     }
 
+    ngx_conf_merge_uint_value(conf->placement, prev->placement,
+                              NGX_WEBRTC_PLACE_AFFINITY);
     ngx_conf_merge_ptr_value(conf->ice_servers, prev->ice_servers, NULL);
     ngx_conf_merge_uint_value(conf->room_max_sessions,
                               prev->room_max_sessions, 0);
@@ -174,12 +198,20 @@ ngx_http_webrtc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
 
 static char *
-ngx_http_webrtc_whip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_webrtc_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_http_webrtc_loc_conf_t *wlcf = conf;
+
     ngx_http_core_loc_conf_t  *clcf;
 
+    if (wlcf->kind) {
+        return "is duplicate";
+    }
+
+    wlcf->kind = cmd->offset;
+
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_webrtc_whip_handler;
+    clcf->handler = ngx_http_webrtc_endpoint_handler;
 
     return NGX_CONF_OK;
 }

@@ -17,6 +17,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include "ngx_webrtc_sdp.h"
+#include "ngx_webrtc_ring.h"
 
 
 #define NGX_WEBRTC_MAX_WORKERS      64
@@ -42,6 +43,14 @@
 #define NGX_WEBRTC_KIND_WHEP        2
 
 
+#define NGX_WEBRTC_PLACE_AFFINITY   0   /* viewers on the room's worker */
+#define NGX_WEBRTC_PLACE_SPREAD     1   /* viewers on the least loaded */
+
+
+#define NGX_WEBRTC_RING_VIDEO       512 /* packets kept per video track */
+#define NGX_WEBRTC_RING_AUDIO       128
+
+
 /*
  * One negotiated media section of a session, with its counters.  The
  * counters are written by the owner worker only and read by any worker for
@@ -55,19 +64,61 @@ typedef struct {
     u_char                      pt;
     u_char                      rtx_pt;      /* 0: none */
     u_char                      ext_id[NGX_WEBRTC_EXT_MAX];
+    u_char                      channels;
+    u_char                      packetization_mode;
+    u_char                      profile;
     unsigned                    fb_nack:1;
     unsigned                    fb_pli:1;
     unsigned                    fb_fir:1;
     uint32_t                    clock_rate;
-    uint32_t                    ssrc;        /* first SSRC seen, or the
-                                                offered one */
+    uint32_t                    profile_level_id;
+    uint32_t                    ssrc;        /* publisher: first SSRC seen,
+                                                or the offered one; viewer:
+                                                ours */
+    uint32_t                    rtx_ssrc;    /* viewer: ours, 0: no RTX */
+    u_char                      source;      /* viewer: index in the room's
+                                                sources */
 
     uint64_t                    packets;
     uint64_t                    bytes;
-    uint64_t                    lost;
-    uint64_t                    nacks;       /* sequence numbers NACKed */
-    uint64_t                    plis;        /* PLI/FIR sent */
+    uint64_t                    lost;        /* publisher: lost; viewer:
+                                                as its RR says */
+    uint64_t                    nacks;       /* publisher: seqs NACKed;
+                                                viewer: seqs resent */
+    uint64_t                    plis;        /* PLI/FIR sent, or relayed */
+    uint32_t                    rtt;         /* viewer: ms, from its RR */
+    uint32_t                    loss;        /* viewer: fraction lost, of
+                                                256, from its RR */
 } ngx_webrtc_track_t;
+
+
+/*
+ * What a room's publisher sends on one track: what viewers negotiate
+ * against, the ring every worker reads, and what crosses workers for it.
+ * It outlives a publisher that reconnects.
+ */
+typedef struct {
+    u_char                      type;        /* NGX_WEBRTC_MEDIA_* */
+    u_char                      codec;
+    u_char                      channels;
+    u_char                      packetization_mode;
+    u_char                      profile;
+    uint32_t                    clock_rate;
+    uint32_t                    profile_level_id;
+    u_char                      ext_id[NGX_WEBRTC_EXT_MAX];  /* publisher's */
+    ngx_webrtc_ring_t          *ring;        /* NULL until a viewer joins */
+
+    /* viewers ask for a keyframe by incrementing this counter */
+    ngx_atomic_t                keyframe_requests;
+
+    /* the publisher's last sender report, for lip sync at the viewers */
+    uint64_t                    sr_ntp;
+    uint32_t                    sr_rtp;
+    ngx_msec_t                  sr_time;     /* ngx_current_msec then */
+} ngx_webrtc_source_t;
+
+
+typedef struct ngx_webrtc_room_s  ngx_webrtc_room_t;
 
 
 /* A session record in shared memory: what any worker knows of a session. */
@@ -85,6 +136,7 @@ typedef struct {
     u_char                      room_len;
     u_char                      remote_fp[32];
 
+    ngx_webrtc_room_t          *shared_room; /* lives as long as we do */
     ngx_uint_t                  kind;
     ngx_uint_t                  state;
     ngx_uint_t                  worker;      /* slot of the owner */
@@ -101,12 +153,16 @@ typedef struct {
 
 
 /* A room in shared memory. */
-typedef struct {
+struct ngx_webrtc_room_s {
     ngx_str_node_t              node;
     u_char                      name[NGX_WEBRTC_ROOM_LEN];
     ngx_webrtc_session_rec_t   *publisher;
     ngx_uint_t                  sessions;
-} ngx_webrtc_room_t;
+    ngx_uint_t                  worker;      /* affinity: where it started */
+    ngx_uint_t                  nsources;
+    ngx_webrtc_source_t         sources[NGX_WEBRTC_MAX_TRACKS];
+    ngx_uint_t                  viewers[NGX_WEBRTC_MAX_WORKERS];
+};
 
 
 typedef struct {
@@ -149,6 +205,9 @@ typedef struct {
     ngx_webrtc_shm_ctx_t        shm;
     ngx_uint_t                  nworkers;
 
+    /* wake-up eventfds, one per worker, made before the fork */
+    ngx_fd_t                    wake[NGX_WEBRTC_MAX_WORKERS];
+
     /* DTLS: made once per configuration load, inherited by the workers */
     void                       *ssl_ctx;     /* SSL_CTX * */
     u_char                      fingerprint[32 * 3];
@@ -161,6 +220,7 @@ typedef struct {
     ngx_uint_t                  kind;
     ngx_str_t                   room;
     ngx_uint_t                  room_max_sessions;   /* 0: no limit */
+    ngx_uint_t                  placement;   /* NGX_WEBRTC_PLACE_* */
     unsigned                    takeover:1;
     ngx_webrtc_sdp_offer_t     *offer;       /* negotiated */
 } ngx_webrtc_session_args_t;
@@ -169,6 +229,7 @@ typedef struct {
 /* results of ngx_webrtc_session_create() */
 #define NGX_WEBRTC_BUSY             -10     /* room has a live publisher */
 #define NGX_WEBRTC_FULL             -11     /* limits or memory */
+#define NGX_WEBRTC_NO_PUBLISHER     -12     /* nothing to view yet */
 
 
 extern const char  *ngx_webrtc_state_names[];
@@ -178,14 +239,18 @@ ngx_webrtc_conf_t *ngx_webrtc_get_conf(ngx_cycle_t *cycle);
 ngx_int_t ngx_webrtc_init_worker(ngx_cycle_t *cycle);
 void ngx_webrtc_exit_worker(ngx_cycle_t *cycle);
 
+ngx_int_t ngx_webrtc_room_sources(ngx_str_t *room,
+    ngx_webrtc_sdp_source_t *sources, ngx_uint_t *n);
 ngx_int_t ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
     ngx_webrtc_session_rec_t *out, ngx_log_t *log);
 ngx_int_t ngx_webrtc_session_close_by_id(ngx_str_t *id, ngx_log_t *log);
-ngx_int_t ngx_webrtc_session_exists(ngx_str_t *id);
+ngx_int_t ngx_webrtc_session_get(ngx_str_t *id,
+    ngx_webrtc_session_rec_t *out);
 
 ngx_int_t ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out);
 
 void ngx_webrtc_random_hex(u_char *dst, size_t n);
+uint32_t ngx_webrtc_random_ssrc(void);
 
 
 #endif /* _NGX_WEBRTC_H_INCLUDED_ */

@@ -27,9 +27,11 @@
 #define NGX_WEBRTC_MAX_STREAMS      8       /* SSRCs per session */
 #define NGX_WEBRTC_MTU              1500
 #define NGX_WEBRTC_TICK             50      /* ms between feedback rounds */
+#define NGX_WEBRTC_RTP_BUF          (NGX_WEBRTC_MTU + 64)  /* + SRTP tag */
 
 
 typedef struct ngx_webrtc_session_s  ngx_webrtc_session_t;
+typedef struct ngx_webrtc_lroom_s    ngx_webrtc_lroom_t;
 typedef struct ngx_webrtc_dtls_s     ngx_webrtc_dtls_t;
 typedef struct ngx_webrtc_srtp_s     ngx_webrtc_srtp_t;
 
@@ -42,6 +44,40 @@ typedef struct {
     ngx_msec_t                  keyframe_asked;
     ngx_webrtc_rtp_recv_t       recv;
 } ngx_webrtc_stream_t;
+
+
+/* a viewer's outgoing copy of one of the room's sources */
+typedef struct {
+    ngx_webrtc_track_t         *track;       /* NULL: not taken */
+    uint32_t                    in_ssrc;     /* the publisher's, last seen */
+    uint16_t                    seq_delta;   /* out = in + delta */
+    uint32_t                    ts_delta;
+    uint16_t                    last_seq;    /* highest sent */
+    uint32_t                    last_ts;
+    ngx_msec_t                  last_time;   /* when last_ts was sent */
+    uint16_t                    rtx_seq;
+    unsigned                    started:1;   /* offsets ever set */
+    unsigned                    running:1;   /* forwarding in_ssrc */
+    uint32_t                    packets;     /* for the SR */
+    uint32_t                    octets;
+    uint32_t                    sr_ntp_mid;  /* of our last SR, for RTT */
+    ngx_msec_t                  sr_sent;
+    ngx_msec_t                  keyframe_asked;
+} ngx_webrtc_out_t;
+
+
+/* a room as one worker sees it: its local sessions */
+struct ngx_webrtc_lroom_s {
+    ngx_str_node_t              node;        /* by name */
+    ngx_queue_t                 queue;       /* in the worker's list */
+    u_char                      name[NGX_WEBRTC_ROOM_LEN];
+    ngx_webrtc_room_t          *shared;
+    ngx_webrtc_session_t       *publisher;   /* when it is here */
+    ngx_queue_t                 viewers;
+    ngx_uint_t                  refs;
+    uint64_t                    ring_pos[NGX_WEBRTC_MAX_TRACKS];
+    unsigned                    wake:1;      /* wake other workers */
+};
 
 
 struct ngx_webrtc_session_s {
@@ -68,6 +104,13 @@ struct ngx_webrtc_session_s {
     ngx_msec_t                  last_rr;
     ngx_event_t                 tick;
 
+    ngx_webrtc_lroom_t         *room;
+    ngx_queue_t                 room_queue;  /* viewer: in room->viewers */
+    ngx_webrtc_out_t            outs[NGX_WEBRTC_MAX_TRACKS]; /* viewer, by
+                                                source */
+    ngx_atomic_uint_t           keyframes_seen[NGX_WEBRTC_MAX_TRACKS];
+    ngx_msec_t                  last_sr;
+
     uint32_t                    local_ssrc;  /* sender SSRC of our RTCP */
     ngx_uint_t                  nstreams;
     ngx_webrtc_stream_t         streams[NGX_WEBRTC_MAX_STREAMS];
@@ -84,6 +127,11 @@ typedef struct {
     ngx_rbtree_t                ufrags;
     ngx_rbtree_node_t           ufrags_sentinel;
     ngx_event_t                 sweep;
+    ngx_event_t                 flush;       /* posted: send batch, wakes */
+    ngx_connection_t           *wake;        /* our eventfd */
+    ngx_rbtree_t                rooms;
+    ngx_rbtree_node_t           rooms_sentinel;
+    ngx_queue_t                 room_list;
     ngx_webrtc_conf_t          *conf;
     ngx_webrtc_shm_ctx_t       *shm;
     uint64_t                    tie_breaker;
@@ -102,6 +150,28 @@ void ngx_webrtc_shm_free_session(ngx_webrtc_shm_ctx_t *ctx,
 void ngx_webrtc_shm_reap(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *conf,
     ngx_log_t *log);
 
+/* ngx_webrtc_room.c */
+ngx_int_t ngx_webrtc_room_create_wake_fds(ngx_cycle_t *cycle,
+    ngx_webrtc_conf_t *wcf);
+ngx_int_t ngx_webrtc_room_init_worker(ngx_cycle_t *cycle);
+ngx_int_t ngx_webrtc_room_join(ngx_webrtc_session_t *s);
+void ngx_webrtc_room_leave(ngx_webrtc_session_t *s);
+void ngx_webrtc_room_publish(ngx_webrtc_session_t *s, ngx_uint_t track,
+    ngx_webrtc_rtp_header_t *h, u_char *pkt, size_t len);
+void ngx_webrtc_room_sender_report(ngx_webrtc_session_t *s,
+    ngx_uint_t track, uint64_t ntp, uint32_t rtp_ts);
+void ngx_webrtc_room_ask_keyframe(ngx_webrtc_lroom_t *room,
+    ngx_uint_t source);
+void ngx_webrtc_room_wake(void);
+
+/* ngx_webrtc_viewer.c */
+void ngx_webrtc_viewer_init(ngx_webrtc_session_t *s);
+void ngx_webrtc_viewer_forward(ngx_webrtc_session_t *s, ngx_uint_t source,
+    ngx_webrtc_rtp_header_t *h, u_char *pkt, ngx_uint_t keyframe);
+void ngx_webrtc_viewer_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
+    size_t len);
+void ngx_webrtc_viewer_tick(ngx_webrtc_session_t *s);
+
 /* ngx_webrtc_udp.c */
 ngx_int_t ngx_webrtc_udp_open(ngx_cycle_t *cycle, ngx_webrtc_conf_t *conf);
 void ngx_webrtc_udp_close(void);
@@ -109,6 +179,8 @@ void ngx_webrtc_udp_send(ngx_webrtc_session_t *s, u_char *buf, size_t len);
 void ngx_webrtc_udp_send_to(struct sockaddr *sa, socklen_t salen,
     u_char *buf, size_t len);
 void ngx_webrtc_udp_unlatch(ngx_webrtc_session_t *s);
+void ngx_webrtc_udp_flush(void);
+void ngx_webrtc_post_flush(void);
 ngx_webrtc_session_t *ngx_webrtc_udp_find_addr(struct sockaddr *sa,
     socklen_t len);
 void ngx_webrtc_udp_latch(ngx_webrtc_session_t *s, struct sockaddr *sa,
@@ -147,8 +219,14 @@ void ngx_webrtc_session_handle_srtp(ngx_webrtc_session_t *s, u_char *buf,
     size_t len);
 void ngx_webrtc_session_set_state(ngx_webrtc_session_t *s,
     ngx_uint_t state);
-void ngx_webrtc_session_request_keyframe(ngx_webrtc_session_t *s,
+ngx_int_t ngx_webrtc_session_request_keyframe(ngx_webrtc_session_t *s,
     ngx_webrtc_stream_t *st);
+void ngx_webrtc_session_check_keyframes(ngx_webrtc_session_t *s);
+void ngx_webrtc_session_send_rtcp(ngx_webrtc_session_t *s, u_char *buf,
+    size_t len);
+void ngx_webrtc_session_send_rtp(ngx_webrtc_session_t *s, u_char *buf,
+    size_t len);
+int64_t ngx_webrtc_now_us(void);
 
 
 #endif /* _NGX_WEBRTC_MEDIA_H_INCLUDED_ */

@@ -210,7 +210,9 @@ ngx_webrtc_init_conf(ngx_cycle_t *cycle, void *conf)
                                a->data, NGX_SOCKADDR_STRLEN, 0);
     }
 
-    if (ngx_webrtc_dtls_init_conf(cycle, wcf) != NGX_OK) {
+    if (ngx_webrtc_dtls_init_conf(cycle, wcf) != NGX_OK
+        || ngx_webrtc_room_create_wake_fds(cycle, wcf) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -383,7 +385,9 @@ ngx_webrtc_init_worker(ngx_cycle_t *cycle)
     slot->pid = ngx_pid;
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    if (ngx_webrtc_udp_open(cycle, wcf) != NGX_OK) {
+    if (ngx_webrtc_room_init_worker(cycle) != NGX_OK
+        || ngx_webrtc_udp_open(cycle, wcf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

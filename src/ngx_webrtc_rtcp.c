@@ -240,6 +240,81 @@ ngx_webrtc_rtcp_parse_sr(ngx_webrtc_rtcp_packet_t *pkt, uint64_t *ntp,
 }
 
 
+ngx_int_t
+ngx_webrtc_rtcp_parse_report(ngx_webrtc_rtcp_packet_t *pkt, ngx_uint_t i,
+    ngx_webrtc_rtcp_report_t *rb)
+{
+    u_char  *p;
+    size_t   off;
+
+    /* an SR's blocks follow its 24 bytes of sender info, an RR's its SSRC */
+
+    switch (pkt->type) {
+
+    case NGX_WEBRTC_RTCP_SR:
+        off = 24;
+        break;
+
+    case NGX_WEBRTC_RTCP_RR:
+        off = 4;
+        break;
+
+    default:
+        return NGX_DONE;
+    }
+
+    if (i >= pkt->count) {
+        return NGX_DONE;
+    }
+
+    off += i * 24;
+
+    if (off + 24 > pkt->len) {
+        return NGX_DONE;
+    }
+
+    p = pkt->body + off;
+
+    rb->ssrc = ngx_webrtc_rtcp_get32(p);
+    rb->fraction = p[4];
+    rb->lost = (int32_t) ((uint32_t) p[5] << 16 | (uint32_t) p[6] << 8
+                          | p[7]);
+
+    if (rb->lost & 0x800000) {
+        rb->lost -= 0x1000000;
+    }
+
+    rb->highest_seq = ngx_webrtc_rtcp_get32(p + 8);
+    rb->jitter = ngx_webrtc_rtcp_get32(p + 12);
+    rb->lsr = ngx_webrtc_rtcp_get32(p + 16);
+    rb->dlsr = ngx_webrtc_rtcp_get32(p + 20);
+
+    return NGX_OK;
+}
+
+
+size_t
+ngx_webrtc_rtcp_write_sr(u_char *buf, size_t size, uint32_t sender_ssrc,
+    uint64_t ntp, uint32_t rtp_ts, uint32_t packets, uint32_t octets)
+{
+    u_char  *p;
+
+    if (size < 28) {
+        return 0;
+    }
+
+    p = ngx_webrtc_rtcp_put_header(buf, 0, NGX_WEBRTC_RTCP_SR, 28,
+                                   sender_ssrc);
+    p = ngx_webrtc_rtcp_put32(p, (uint32_t) (ntp >> 32));
+    p = ngx_webrtc_rtcp_put32(p, (uint32_t) ntp);
+    p = ngx_webrtc_rtcp_put32(p, rtp_ts);
+    p = ngx_webrtc_rtcp_put32(p, packets);
+    p = ngx_webrtc_rtcp_put32(p, octets);
+
+    return p - buf;
+}
+
+
 size_t
 ngx_webrtc_rtcp_write_rr(u_char *buf, size_t size, uint32_t sender_ssrc,
     uint32_t media_ssrc, ngx_webrtc_rtp_recv_t *rs, ngx_msec_t now)

@@ -61,10 +61,33 @@ uint32_t ngx_webrtc_rtcp_keyframe_ssrc(ngx_webrtc_rtcp_packet_t *pkt);
 ngx_int_t ngx_webrtc_rtcp_parse_sr(ngx_webrtc_rtcp_packet_t *pkt,
     uint64_t *ntp, uint32_t *rtp_ts, uint32_t *packets, uint32_t *octets);
 
+/* one report block of an SR or RR */
+typedef struct {
+    uint32_t        ssrc;           /* the source it reports on */
+    u_char          fraction;       /* fraction lost, of 256 */
+    int32_t         lost;           /* cumulative, 24 bits signed */
+    uint32_t        highest_seq;
+    uint32_t        jitter;
+    uint32_t        lsr;
+    uint32_t        dlsr;           /* in 1/65536 s */
+} ngx_webrtc_rtcp_report_t;
+
+/*
+ * The i-th report block of an SR or RR: NGX_OK, or NGX_DONE when there is
+ * no such block (or it is cut short).
+ */
+ngx_int_t ngx_webrtc_rtcp_parse_report(ngx_webrtc_rtcp_packet_t *pkt,
+    ngx_uint_t i, ngx_webrtc_rtcp_report_t *rb);
+
 /*
  * Builders: each writes one RTCP packet into buf (size bytes) and returns
  * its length, or 0 when it does not fit.  Concatenate for a compound one.
  */
+
+/* SR without report blocks. */
+size_t ngx_webrtc_rtcp_write_sr(u_char *buf, size_t size,
+    uint32_t sender_ssrc, uint64_t ntp, uint32_t rtp_ts, uint32_t packets,
+    uint32_t octets);
 
 /* RR with one report block built from rs (updates rs's *_prior fields). */
 size_t ngx_webrtc_rtcp_write_rr(u_char *buf, size_t size,

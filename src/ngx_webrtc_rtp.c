@@ -580,3 +580,75 @@ ngx_webrtc_rtp_missing_remove(ngx_webrtc_rtp_recv_t *rs, uint16_t seq)
 
     return 0;
 }
+
+
+size_t
+ngx_webrtc_rtp_write(u_char *buf, size_t size, ngx_webrtc_rtp_header_t *h,
+    ngx_webrtc_rtp_ext_t *ext, ngx_uint_t next, u_char *payload,
+    size_t payload_len)
+{
+    u_char      *p, *words;
+    size_t       ext_len, n;
+    ngx_uint_t   i;
+
+    ext_len = 0;
+
+    for (i = 0; i < next; i++) {
+        if (ext[i].id >= 1 && ext[i].id <= 14
+            && ext[i].len >= 1 && ext[i].len <= 16)
+        {
+            ext_len += 1 + ext[i].len;
+        }
+    }
+
+    /* the extension block is padded to 32-bit words */
+
+    n = ext_len ? 4 + ((ext_len + 3) & ~(size_t) 3) : 0;
+
+    if (size < NGX_WEBRTC_RTP_HEADER_LEN + n + payload_len) {
+        return 0;
+    }
+
+    p = buf;
+
+    *p++ = (u_char) (0x80 | (n ? 0x10 : 0));
+    *p++ = (u_char) ((h->marker ? 0x80 : 0) | (h->pt & 0x7f));
+    *p++ = (u_char) (h->seq >> 8);
+    *p++ = (u_char) h->seq;
+    *p++ = (u_char) (h->ts >> 24);
+    *p++ = (u_char) (h->ts >> 16);
+    *p++ = (u_char) (h->ts >> 8);
+    *p++ = (u_char) h->ts;
+    *p++ = (u_char) (h->ssrc >> 24);
+    *p++ = (u_char) (h->ssrc >> 16);
+    *p++ = (u_char) (h->ssrc >> 8);
+    *p++ = (u_char) h->ssrc;
+
+    if (n) {
+        *p++ = 0xbe;
+        *p++ = 0xde;
+        *p++ = (u_char) (((n - 4) / 4) >> 8);
+        *p++ = (u_char) ((n - 4) / 4);
+
+        words = p;
+
+        for (i = 0; i < next; i++) {
+            if (ext[i].id < 1 || ext[i].id > 14
+                || ext[i].len < 1 || ext[i].len > 16)
+            {
+                continue;
+            }
+
+            *p++ = (u_char) (ext[i].id << 4 | (ext[i].len - 1));
+            p = ngx_cpymem(p, ext[i].data, ext[i].len);
+        }
+
+        while ((size_t) (p - words) < n - 4) {
+            *p++ = 0;
+        }
+    }
+
+    p = ngx_cpymem(p, payload, payload_len);
+
+    return p - buf;
+}

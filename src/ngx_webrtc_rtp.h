@@ -59,6 +59,23 @@ ngx_int_t ngx_webrtc_rtp_parse(ngx_webrtc_rtp_header_t *h, u_char *p,
 u_char *ngx_webrtc_rtp_find_ext(ngx_webrtc_rtp_header_t *h, u_char id,
     size_t *len);
 
+/* a header extension to write */
+typedef struct {
+    u_char          id;             /* 1..14: the one-byte form */
+    u_char          len;            /* 1..16 */
+    u_char         *data;
+} ngx_webrtc_rtp_ext_t;
+
+/*
+ * Writes an RTP packet: the header fields pt, marker, seq, ts and ssrc of
+ * h (no CSRCs, no padding), the extensions in the one-byte form (those
+ * with an id or length it cannot carry are left out), then the payload.
+ * Returns the length, or 0 when it does not fit in size.
+ */
+size_t ngx_webrtc_rtp_write(u_char *buf, size_t size,
+    ngx_webrtc_rtp_header_t *h, ngx_webrtc_rtp_ext_t *ext, ngx_uint_t next,
+    u_char *payload, size_t payload_len);
+
 /*
  * Is this packet the start of a keyframe?  codec is NGX_WEBRTC_CODEC_* of
  * ngx_webrtc_sdp.h.  H.264: an IDR (type 5) or SPS (type 7) NAL, alone, in

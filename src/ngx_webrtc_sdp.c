@@ -6,7 +6,7 @@
 
 /*
  * SDP: the offer parser, the trickle fragment parser, the choice of what we
- * receive, and the answer writer.
+ * receive (WHIP) or send (WHEP), and the answer writer.
  *
  * Layer 1: no nginx function calls, no allocation, no mutable globals.  The
  * input comes from the network: every read is bounded by the caller's
@@ -146,10 +146,25 @@ static ngx_int_t ngx_webrtc_sdp_rtx_apt(ngx_webrtc_sdp_codec_t *c,
     ngx_uint_t pt);
 static ngx_int_t ngx_webrtc_sdp_supported(ngx_webrtc_sdp_media_t *m,
     ngx_webrtc_sdp_codec_t *c);
+static ngx_int_t ngx_webrtc_sdp_find_rtx(ngx_webrtc_sdp_media_t *m,
+    ngx_uint_t pt);
+static ngx_int_t ngx_webrtc_sdp_next_source(ngx_webrtc_sdp_offer_t *offer,
+    ngx_uint_t index, ngx_webrtc_sdp_source_t *sources,
+    ngx_uint_t nsources);
+static ngx_int_t ngx_webrtc_sdp_send_codec(ngx_webrtc_sdp_media_t *m,
+    ngx_webrtc_sdp_source_t *src);
+static uint32_t ngx_webrtc_sdp_h264_profile(uint32_t profile_level_id);
+static const char *ngx_webrtc_sdp_send_error(ngx_uint_t codec);
 
 static void ngx_webrtc_sdp_write_media(ngx_webrtc_sdp_out_t *out,
     ngx_webrtc_sdp_media_t *m, ngx_uint_t index,
     ngx_webrtc_sdp_offer_t *offer, ngx_webrtc_sdp_answer_conf_t *conf);
+static void ngx_webrtc_sdp_write_ssrc(ngx_webrtc_sdp_out_t *out,
+    uint32_t ssrc, ngx_webrtc_sdp_media_t *m, ngx_uint_t index,
+    ngx_webrtc_sdp_answer_conf_t *conf);
+static void ngx_webrtc_sdp_write_track_id(ngx_webrtc_sdp_out_t *out,
+    ngx_webrtc_sdp_media_t *m, ngx_uint_t index,
+    ngx_webrtc_sdp_answer_conf_t *conf);
 static void ngx_webrtc_sdp_write_rejected(ngx_webrtc_sdp_out_t *out,
     ngx_webrtc_sdp_media_t *m);
 static void ngx_webrtc_sdp_out(ngx_webrtc_sdp_out_t *out, const void *data,
@@ -590,6 +605,7 @@ ngx_webrtc_sdp_new_media(ngx_webrtc_sdp_ctx_t *ctx)
     m->setup = ctx->setup;
     m->codec = -1;
     m->rtx = -1;
+    m->source = -1;
 
     ctx->media = m;
 
@@ -1485,6 +1501,7 @@ ngx_webrtc_sdp_negotiate_recv(ngx_webrtc_sdp_offer_t *offer,
         m->accepted = 0;
         m->codec = -1;
         m->rtx = -1;
+        m->source = -1;
         ngx_memzero(m->ext_id, sizeof(m->ext_id));
 
         if ((m->type != NGX_WEBRTC_MEDIA_AUDIO
@@ -1510,14 +1527,7 @@ ngx_webrtc_sdp_negotiate_recv(ngx_webrtc_sdp_offer_t *offer,
 
         c = &m->codecs[m->codec];
 
-        for (j = 0; j < m->ncodecs; j++) {
-            if (m->codecs[j].codec == NGX_WEBRTC_CODEC_RTX
-                && ngx_webrtc_sdp_rtx_apt(&m->codecs[j], c->pt) == NGX_OK)
-            {
-                m->rtx = j;
-                break;
-            }
-        }
+        m->rtx = ngx_webrtc_sdp_find_rtx(m, c->pt);
 
         for (j = 0; j < m->nextmaps; j++) {
             x = &m->extmaps[j];
@@ -1582,6 +1592,276 @@ ngx_webrtc_sdp_rtx_apt(ngx_webrtc_sdp_codec_t *c, ngx_uint_t pt)
     }
 
     return NGX_OK;
+}
+
+
+/* the offered rtx whose apt is pt, -1 none */
+
+static ngx_int_t
+ngx_webrtc_sdp_find_rtx(ngx_webrtc_sdp_media_t *m, ngx_uint_t pt)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < m->ncodecs; i++) {
+        if (m->codecs[i].codec == NGX_WEBRTC_CODEC_RTX
+            && ngx_webrtc_sdp_rtx_apt(&m->codecs[i], pt) == NGX_OK)
+        {
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+ngx_int_t
+ngx_webrtc_sdp_negotiate_send(ngx_webrtc_sdp_offer_t *offer,
+    ngx_webrtc_sdp_source_t *sources, ngx_uint_t nsources, const char **err)
+{
+    ngx_int_t                 s;
+    ngx_uint_t                i, j, accepted;
+    ngx_webrtc_sdp_media_t   *m;
+    ngx_webrtc_sdp_source_t  *src;
+    ngx_webrtc_sdp_extmap_t  *x;
+
+    if (sources == NULL) {
+        nsources = 0;
+    }
+
+    for (i = 0; i < offer->nmedia; i++) {
+        m = &offer->media[i];
+
+        m->accepted = 0;
+        m->codec = -1;
+        m->rtx = -1;
+        m->source = -1;
+        ngx_memzero(m->ext_id, sizeof(m->ext_id));
+    }
+
+    accepted = 0;
+
+    for (i = 0; i < offer->nmedia; i++) {
+        m = &offer->media[i];
+
+        /* players may offer sendrecv: we answer sendonly all the same */
+
+        if ((m->type != NGX_WEBRTC_MEDIA_AUDIO
+             && m->type != NGX_WEBRTC_MEDIA_VIDEO)
+            || !ngx_webrtc_sdp_is_rtp(&m->proto)
+            || !(m->direction & NGX_WEBRTC_DIR_RECV))
+        {
+            continue;
+        }
+
+        s = ngx_webrtc_sdp_next_source(offer, i, sources, nsources);
+
+        if (s == -1) {
+            /* nothing (left) of this type to send: the section is unused */
+            continue;
+        }
+
+        src = &sources[s];
+
+        m->codec = ngx_webrtc_sdp_send_codec(m, src);
+
+        if (m->codec == -1) {
+            *err = ngx_webrtc_sdp_send_error(src->codec);
+            return NGX_ERROR;
+        }
+
+        m->rtx = ngx_webrtc_sdp_find_rtx(m, m->codecs[m->codec].pt);
+
+        /*
+         * transport-cc is not answered: the feedback would drive a
+         * congestion controller the sender does not have yet
+         */
+
+        for (j = 0; j < m->nextmaps; j++) {
+            x = &m->extmaps[j];
+
+            switch (x->ext) {
+
+            case NGX_WEBRTC_EXT_AUDIO_LEVEL:
+                if (m->type != NGX_WEBRTC_MEDIA_AUDIO) {
+                    break;
+                }
+
+                /* fall through */
+
+            case NGX_WEBRTC_EXT_MID:
+            case NGX_WEBRTC_EXT_ABS_SEND_TIME:
+                if (m->ext_id[x->ext] == 0) {
+                    m->ext_id[x->ext] = x->id;
+                }
+
+                break;
+
+            default:
+                break;
+            }
+        }
+
+        m->source = s;
+        m->accepted = 1;
+        accepted++;
+    }
+
+    if (accepted == 0) {
+        *err = "no media to send";
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the first source of the section's type not given to an earlier section */
+
+static ngx_int_t
+ngx_webrtc_sdp_next_source(ngx_webrtc_sdp_offer_t *offer, ngx_uint_t index,
+    ngx_webrtc_sdp_source_t *sources, ngx_uint_t nsources)
+{
+    ngx_uint_t  k, j;
+
+    for (k = 0; k < nsources; k++) {
+        if (sources[k].type != offer->media[index].type) {
+            continue;
+        }
+
+        for (j = 0; j < index; j++) {
+            if (offer->media[j].source == (ngx_int_t) k) {
+                break;
+            }
+        }
+
+        if (j == index) {
+            return k;
+        }
+    }
+
+    return -1;
+}
+
+
+/*
+ * The viewer's payload type that can carry the source, -1 none.  H.264 in
+ * order of preference: the publisher's very profile-level-id; the same
+ * profile (profile_idc and constraint flags) at another level, as browsers
+ * decode any level (they offer level-asymmetry-allowed); any other
+ * baseline for a baseline, as no encoder uses the features constrained
+ * baseline (42e0) drops.  It is the profile the publisher advertised that
+ * counts: OBS advertises 42e01f even when it sends High.
+ */
+
+static ngx_int_t
+ngx_webrtc_sdp_send_codec(ngx_webrtc_sdp_media_t *m,
+    ngx_webrtc_sdp_source_t *src)
+{
+    uint32_t                 profile, p;
+    ngx_int_t                same_profile, baseline;
+    ngx_uint_t               i;
+    ngx_webrtc_sdp_codec_t  *c;
+
+    switch (src->codec) {
+
+    case NGX_WEBRTC_CODEC_OPUS:
+    case NGX_WEBRTC_CODEC_VP8:
+    case NGX_WEBRTC_CODEC_VP9:
+    case NGX_WEBRTC_CODEC_H264:
+    case NGX_WEBRTC_CODEC_AV1:
+        break;
+
+    default:
+        return -1;
+    }
+
+    profile = ngx_webrtc_sdp_h264_profile(src->profile_level_id);
+    same_profile = -1;
+    baseline = -1;
+
+    for (i = 0; i < m->ncodecs; i++) {
+        c = &m->codecs[i];
+
+        if (c->codec != src->codec || c->clock_rate != src->clock_rate) {
+            continue;
+        }
+
+        switch (src->codec) {
+
+        case NGX_WEBRTC_CODEC_VP9:
+        case NGX_WEBRTC_CODEC_AV1:
+            if (c->profile == src->profile) {
+                return i;
+            }
+
+            break;
+
+        case NGX_WEBRTC_CODEC_H264:
+            if (c->packetization_mode != src->packetization_mode) {
+                break;
+            }
+
+            if (c->profile_level_id == src->profile_level_id) {
+                return i;
+            }
+
+            p = ngx_webrtc_sdp_h264_profile(c->profile_level_id);
+
+            if (p == profile) {
+                if (same_profile == -1) {
+                    same_profile = i;
+                }
+
+            } else if ((p >> 8) == 0x42 && (profile >> 8) == 0x42) {
+                if (baseline == -1) {
+                    baseline = i;
+                }
+            }
+
+            break;
+
+        default: /* Opus, VP8 */
+            return i;
+        }
+    }
+
+    return (same_profile != -1) ? same_profile : baseline;
+}
+
+
+/* profile_idc and constraint flags; absent: baseline (RFC 6184, 8.1) */
+
+static uint32_t
+ngx_webrtc_sdp_h264_profile(uint32_t profile_level_id)
+{
+    return profile_level_id ? (profile_level_id >> 8) : 0x4200;
+}
+
+
+static const char *
+ngx_webrtc_sdp_send_error(ngx_uint_t codec)
+{
+    switch (codec) {
+
+    case NGX_WEBRTC_CODEC_OPUS:
+        return "the viewer offers no Opus";
+
+    case NGX_WEBRTC_CODEC_VP8:
+        return "the viewer offers no VP8";
+
+    case NGX_WEBRTC_CODEC_VP9:
+        return "the viewer offers no VP9 of the publisher's profile";
+
+    case NGX_WEBRTC_CODEC_H264:
+        return "the viewer offers no H264 that matches the publisher's "
+               "profile and packetization-mode";
+
+    case NGX_WEBRTC_CODEC_AV1:
+        return "the viewer offers no AV1 of the publisher's profile";
+
+    default:
+        return "the publisher's codec cannot be sent";
+    }
 }
 
 
@@ -1657,6 +1937,7 @@ ngx_webrtc_sdp_write_media(ngx_webrtc_sdp_out_t *out,
     ngx_webrtc_sdp_media_t *m, ngx_uint_t index,
     ngx_webrtc_sdp_offer_t *offer, ngx_webrtc_sdp_answer_conf_t *conf)
 {
+    uint32_t                 rtx_ssrc;
     ngx_uint_t               i, send;
     ngx_webrtc_sdp_codec_t  *c, *rtx;
 
@@ -1690,11 +1971,7 @@ ngx_webrtc_sdp_write_media(ngx_webrtc_sdp_out_t *out,
 
         if (conf->msid_stream.len) {
             ngx_webrtc_sdp_out_lit(out, "a=msid:");
-            ngx_webrtc_sdp_out_str(out, &conf->msid_stream);
-            ngx_webrtc_sdp_out_lit(out, " ");
-            ngx_webrtc_sdp_out_str(out, &m->media);
-            ngx_webrtc_sdp_out_lit(out, "-");
-            ngx_webrtc_sdp_out_num(out, index);
+            ngx_webrtc_sdp_write_track_id(out, m, index, conf);
             ngx_webrtc_sdp_out_lit(out, "\r\n");
         }
 
@@ -1768,13 +2045,18 @@ ngx_webrtc_sdp_write_media(ngx_webrtc_sdp_out_t *out,
         ngx_webrtc_sdp_out_lit(out, " ccm fir\r\n");
     }
 
-    if (c->fb_remb) {
+    /*
+     * A sender without congestion control has no use for bandwidth
+     * estimates: a viewer told we take them would compute them for nothing.
+     */
+
+    if (c->fb_remb && !send) {
         ngx_webrtc_sdp_out_lit(out, "a=rtcp-fb:");
         ngx_webrtc_sdp_out_num(out, c->pt);
         ngx_webrtc_sdp_out_lit(out, " goog-remb\r\n");
     }
 
-    if (c->fb_twcc) {
+    if (c->fb_twcc && !send) {
         ngx_webrtc_sdp_out_lit(out, "a=rtcp-fb:");
         ngx_webrtc_sdp_out_num(out, c->pt);
         ngx_webrtc_sdp_out_lit(out, " transport-cc\r\n");
@@ -1810,26 +2092,20 @@ ngx_webrtc_sdp_write_media(ngx_webrtc_sdp_out_t *out,
             return;
         }
 
-        if (rtx && conf->rtx_ssrcs[index]) {
+        rtx_ssrc = rtx ? conf->rtx_ssrcs[index] : 0;
+
+        if (rtx_ssrc) {
             ngx_webrtc_sdp_out_lit(out, "a=ssrc-group:FID ");
             ngx_webrtc_sdp_out_num(out, conf->ssrcs[index]);
             ngx_webrtc_sdp_out_lit(out, " ");
-            ngx_webrtc_sdp_out_num(out, conf->rtx_ssrcs[index]);
+            ngx_webrtc_sdp_out_num(out, rtx_ssrc);
             ngx_webrtc_sdp_out_lit(out, "\r\n");
         }
 
-        ngx_webrtc_sdp_out_lit(out, "a=ssrc:");
-        ngx_webrtc_sdp_out_num(out, conf->ssrcs[index]);
-        ngx_webrtc_sdp_out_lit(out, " cname:");
-        ngx_webrtc_sdp_out_str(out, &conf->cname);
-        ngx_webrtc_sdp_out_lit(out, "\r\n");
+        ngx_webrtc_sdp_write_ssrc(out, conf->ssrcs[index], m, index, conf);
 
-        if (rtx && conf->rtx_ssrcs[index]) {
-            ngx_webrtc_sdp_out_lit(out, "a=ssrc:");
-            ngx_webrtc_sdp_out_num(out, conf->rtx_ssrcs[index]);
-            ngx_webrtc_sdp_out_lit(out, " cname:");
-            ngx_webrtc_sdp_out_str(out, &conf->cname);
-            ngx_webrtc_sdp_out_lit(out, "\r\n");
+        if (rtx_ssrc) {
+            ngx_webrtc_sdp_write_ssrc(out, rtx_ssrc, m, index, conf);
         }
 
         return;
@@ -1856,6 +2132,52 @@ ngx_webrtc_sdp_write_media(ngx_webrtc_sdp_out_t *out,
     }
 
     ngx_webrtc_sdp_out_lit(out, "\r\n");
+}
+
+
+/* a=ssrc lines of a sendonly answer: pre-RFC 8830 players read msid there */
+
+static void
+ngx_webrtc_sdp_write_ssrc(ngx_webrtc_sdp_out_t *out, uint32_t ssrc,
+    ngx_webrtc_sdp_media_t *m, ngx_uint_t index,
+    ngx_webrtc_sdp_answer_conf_t *conf)
+{
+    if (conf->cname.len) {
+        ngx_webrtc_sdp_out_lit(out, "a=ssrc:");
+        ngx_webrtc_sdp_out_num(out, ssrc);
+        ngx_webrtc_sdp_out_lit(out, " cname:");
+        ngx_webrtc_sdp_out_str(out, &conf->cname);
+        ngx_webrtc_sdp_out_lit(out, "\r\n");
+    }
+
+    if (conf->msid_stream.len) {
+        ngx_webrtc_sdp_out_lit(out, "a=ssrc:");
+        ngx_webrtc_sdp_out_num(out, ssrc);
+        ngx_webrtc_sdp_out_lit(out, " msid:");
+        ngx_webrtc_sdp_write_track_id(out, m, index, conf);
+        ngx_webrtc_sdp_out_lit(out, "\r\n");
+    }
+}
+
+
+/* "<stream> <stream>-<mid>", the section's index without a mid */
+
+static void
+ngx_webrtc_sdp_write_track_id(ngx_webrtc_sdp_out_t *out,
+    ngx_webrtc_sdp_media_t *m, ngx_uint_t index,
+    ngx_webrtc_sdp_answer_conf_t *conf)
+{
+    ngx_webrtc_sdp_out_str(out, &conf->msid_stream);
+    ngx_webrtc_sdp_out_lit(out, " ");
+    ngx_webrtc_sdp_out_str(out, &conf->msid_stream);
+    ngx_webrtc_sdp_out_lit(out, "-");
+
+    if (m->mid.len) {
+        ngx_webrtc_sdp_out_str(out, &m->mid);
+
+    } else {
+        ngx_webrtc_sdp_out_num(out, index);
+    }
 }
 
 
@@ -1935,6 +2257,7 @@ ngx_webrtc_sdp_parse_fmtp(ngx_webrtc_sdp_codec_t *c)
 
     c->profile_level_id = 0;
     c->packetization_mode = 0;
+    c->profile = 0;
     c->apt = 0;
 
     if (c->codec == NGX_WEBRTC_CODEC_RTX) {
@@ -1942,6 +2265,20 @@ ngx_webrtc_sdp_parse_fmtp(ngx_webrtc_sdp_codec_t *c)
             && ngx_webrtc_sdp_number(&v, 127, &n) == NGX_OK)
         {
             c->apt = (u_char) n;
+        }
+
+        return;
+    }
+
+    if (c->codec == NGX_WEBRTC_CODEC_VP9 || c->codec == NGX_WEBRTC_CODEC_AV1)
+    {
+        if (ngx_webrtc_sdp_fmtp_param(&c->fmtp,
+                                      (c->codec == NGX_WEBRTC_CODEC_VP9)
+                                      ? "profile-id" : "profile", &v)
+            == NGX_OK
+            && ngx_webrtc_sdp_number(&v, 255, &n) == NGX_OK)
+        {
+            c->profile = (u_char) n;
         }
 
         return;

@@ -62,14 +62,14 @@
 #define NGX_WEBRTC_SETUP_PASSIVE        3
 
 
-/* header extensions we know by URI */
+/* header extensions we know by URI, most urn:ietf:params:rtp-hdrext: */
 #define NGX_WEBRTC_EXT_OTHER            0
-#define NGX_WEBRTC_EXT_MID              1   /* urn:ietf:params:rtp-hdrext:sdes:mid */
-#define NGX_WEBRTC_EXT_RID              2   /* ...:sdes:rtp-stream-id */
-#define NGX_WEBRTC_EXT_RRID             3   /* ...:sdes:repaired-rtp-stream-id */
+#define NGX_WEBRTC_EXT_MID              1   /* sdes:mid */
+#define NGX_WEBRTC_EXT_RID              2   /* sdes:rtp-stream-id */
+#define NGX_WEBRTC_EXT_RRID             3   /* sdes:repaired-rtp-stream-id */
 #define NGX_WEBRTC_EXT_TWCC             4   /* draft-holmer transport-wide-cc */
 #define NGX_WEBRTC_EXT_ABS_SEND_TIME    5
-#define NGX_WEBRTC_EXT_AUDIO_LEVEL      6   /* urn:ietf:params:rtp-hdrext:ssrc-audio-level */
+#define NGX_WEBRTC_EXT_AUDIO_LEVEL      6   /* ssrc-audio-level */
 #define NGX_WEBRTC_EXT_MAX              7
 
 
@@ -85,6 +85,9 @@ typedef struct {
     /* H.264 from fmtp; profile_level_id is 0 when absent */
     uint32_t                    profile_level_id;
     u_char                      packetization_mode;
+
+    /* VP9 profile-id, AV1 profile; 0 when absent */
+    u_char                      profile;
 
     unsigned                    fb_nack:1;
     unsigned                    fb_pli:1;    /* "nack pli" */
@@ -149,12 +152,16 @@ typedef struct {
     ngx_uint_t                  ncandidates;
     ngx_webrtc_sdp_candidate_t  candidates[NGX_WEBRTC_SDP_MAX_CANDIDATES];
 
-    /* filled by ngx_webrtc_sdp_negotiate_recv(): indices into codecs[],
-       -1 none */
+    /* filled by ngx_webrtc_sdp_negotiate_recv() and _send(): indices into
+       codecs[], -1 none */
     unsigned                    accepted:1;
     ngx_int_t                   codec;
     ngx_int_t                   rtx;
     u_char                      ext_id[NGX_WEBRTC_EXT_MAX]; /* 0 = none */
+
+    /* filled by ngx_webrtc_sdp_negotiate_send(): the index into sources[]
+       this section carries, -1 none */
+    ngx_int_t                   source;
 } ngx_webrtc_sdp_media_t;
 
 
@@ -173,6 +180,18 @@ typedef struct {
     ngx_uint_t                  nmedia;
     ngx_webrtc_sdp_media_t      media[NGX_WEBRTC_SDP_MAX_MEDIA];
 } ngx_webrtc_sdp_offer_t;
+
+
+/* what a publisher sends on one track, to match a viewer's offer against */
+typedef struct {
+    ngx_uint_t                  type;        /* NGX_WEBRTC_MEDIA_* */
+    u_char                      codec;       /* NGX_WEBRTC_CODEC_* */
+    u_char                      channels;
+    uint32_t                    clock_rate;
+    uint32_t                    profile_level_id;    /* H.264, 0: none */
+    u_char                      packetization_mode;  /* H.264 */
+    u_char                      profile;     /* VP9 profile-id, AV1 profile */
+} ngx_webrtc_sdp_source_t;
 
 
 typedef struct {
@@ -227,6 +246,26 @@ ngx_int_t ngx_webrtc_sdp_negotiate_recv(ngx_webrtc_sdp_offer_t *offer,
     const char **err);
 
 /*
+ * Chooses per media section what we send (WHEP).  For each audio/video
+ * section with an RTP proto whose direction includes RECV (recvonly or
+ * sendrecv), in order: the first source of the same type not given to an
+ * earlier section, and the viewer's payload type that can carry it: the
+ * same codec and clock rate; VP9 and AV1: the same profile; H.264: the same
+ * packetization-mode, and the publisher's profile-level-id, else its
+ * profile (profile_idc and constraint flags) at any level, else for a
+ * baseline publisher any baseline.  Then its RTX if offered, and the viewer's
+ * ids of the MID, abs-send-time and (audio) audio-level extensions: not
+ * transport-cc, as we do no sender-side congestion control.  Sets
+ * media->accepted, ->codec, ->rtx, ->ext_id[], ->source.  A section with
+ * no source left is rejected (source -1).  Returns NGX_OK when at least
+ * one section was accepted; NGX_ERROR with *err set to a static reason
+ * when the viewer cannot decode a source given to a section ("the viewer
+ * offers no VP8", ...), or when nothing was accepted ("no media to send").
+ */
+ngx_int_t ngx_webrtc_sdp_negotiate_send(ngx_webrtc_sdp_offer_t *offer,
+    ngx_webrtc_sdp_source_t *sources, ngx_uint_t nsources, const char **err);
+
+/*
  * Writes the answer into buf.  Returns the number of bytes written, or 0
  * when size is too small.  The answer: a=ice-lite, BUNDLE of accepted mids,
  * per accepted section: the chosen codec (+ its rtx) with rtcp-fb we support
@@ -235,6 +274,13 @@ ngx_int_t ngx_webrtc_sdp_negotiate_recv(ngx_webrtc_sdp_offer_t *offer,
  * credentials, fingerprint, one host candidate per conf candidate, the
  * direction (recvonly or sendonly), and for received simulcast: a=rid:X
  * recv per offered rid and a=simulcast:recv X;Y;Z.
+ *
+ * With conf->direction NGX_WEBRTC_DIR_SEND (after negotiate_send): a
+ * sendonly answer with rtcp-fb nack, nack pli and ccm fir only, a=msid:
+ * <msid_stream> <msid_stream>-<mid>, and, when conf->ssrcs[i] is set (i:
+ * the index of the section in the offer), a=ssrc cname and msid lines for
+ * it and, when an rtx was chosen and conf->rtx_ssrcs[i] is set, for the rtx
+ * SSRC too with a=ssrc-group:FID.  No rid or simulcast.
  */
 size_t ngx_webrtc_sdp_write_answer(u_char *buf, size_t size,
     ngx_webrtc_sdp_offer_t *offer, ngx_webrtc_sdp_answer_conf_t *conf);

@@ -31,8 +31,6 @@
 
 static void ngx_webrtc_session_tick(ngx_event_t *ev);
 static void ngx_webrtc_session_feedback(ngx_webrtc_session_t *s);
-static void ngx_webrtc_session_send_rtcp(ngx_webrtc_session_t *s,
-    u_char *buf, size_t len);
 static void ngx_webrtc_session_handle_rtp(ngx_webrtc_session_t *s,
     u_char *buf, size_t len);
 static void ngx_webrtc_session_handle_rtcp(ngx_webrtc_session_t *s,
@@ -43,7 +41,7 @@ static ngx_webrtc_stream_t *ngx_webrtc_session_primary(
     ngx_webrtc_session_t *s, ngx_webrtc_track_t *track);
 static size_t ngx_webrtc_session_write_empty_rr(ngx_webrtc_session_t *s,
     u_char *p);
-static int64_t ngx_webrtc_now_us(void);
+
 
 
 ngx_webrtc_session_t *
@@ -103,6 +101,23 @@ ngx_webrtc_session_open(ngx_webrtc_session_rec_t *rec, ngx_log_t *log)
                                              NGX_WEBRTC_UFRAG_LEN);
     ngx_rbtree_insert(&ngx_webrtc_worker.ufrags, &s->ufrag_node.node);
 
+    if (ngx_webrtc_room_join(s) != NGX_OK) {
+        ngx_webrtc_dtls_free(s->dtls);
+        ngx_rbtree_delete(&ngx_webrtc_worker.ufrags, &s->ufrag_node.node);
+        ngx_destroy_pool(pool);
+        goto failed;
+    }
+
+    if (rec->kind == NGX_WEBRTC_KIND_WHEP) {
+        ngx_webrtc_viewer_init(s);
+
+    } else {
+        for (i = 0; i < rec->ntracks && i < rec->shared_room->nsources; i++) {
+            s->keyframes_seen[i] =
+                          rec->shared_room->sources[i].keyframe_requests;
+        }
+    }
+
     s->tick.handler = ngx_webrtc_session_tick;
     s->tick.data = s;
     s->tick.log = log;
@@ -110,8 +125,9 @@ ngx_webrtc_session_open(ngx_webrtc_session_rec_t *rec, ngx_log_t *log)
     ngx_add_timer(&s->tick, NGX_WEBRTC_TICK);
 
     ngx_log_error(NGX_LOG_INFO, log, 0,
-                  "webrtc session %*s: first ICE check, room \"%*s\"",
+                  "webrtc session %*s: first ICE check, %s in room \"%*s\"",
                   (size_t) NGX_WEBRTC_ID_LEN, rec->id,
+                  rec->kind == NGX_WEBRTC_KIND_WHIP ? "publisher" : "viewer",
                   (size_t) rec->room_len, rec->room);
 
     return s;
@@ -161,6 +177,7 @@ ngx_webrtc_session_close(ngx_webrtc_session_t *s, const char *reason)
         ngx_del_timer(&s->tick);
     }
 
+    ngx_webrtc_room_leave(s);
     ngx_webrtc_dtls_free(s->dtls);
     ngx_webrtc_udp_unlatch(s);
     ngx_rbtree_delete(&ngx_webrtc_worker.ufrags, &s->ufrag_node.node);
@@ -222,10 +239,15 @@ ngx_webrtc_session_handle_rtp(ngx_webrtc_session_t *s, u_char *buf,
 {
     u_char                   *ext;
     size_t                    ext_len;
+    uint16_t                  osn;
     ngx_int_t                 rc;
     ngx_webrtc_track_t       *t;
     ngx_webrtc_stream_t      *st, *primary;
     ngx_webrtc_rtp_header_t   h;
+
+    if (s->rec->kind != NGX_WEBRTC_KIND_WHIP) {
+        return;
+    }
 
     rc = ngx_webrtc_srtp_unprotect(s->srtp, buf, &len, 0);
     if (rc != NGX_OK) {
@@ -258,28 +280,61 @@ ngx_webrtc_session_handle_rtp(ngx_webrtc_session_t *s, u_char *buf,
     t->packets++;
     t->bytes += len;
 
+    primary = ngx_webrtc_session_primary(s, t);
+
     if (!st->rtx) {
         (void) ngx_webrtc_rtp_recv_update(&st->recv, h.seq, h.ts,
                                           ngx_current_msec);
         t->lost = st->recv.lost_total;
+
+        /* of simulcast layers, the first one learned is forwarded */
+
+        if (st == primary) {
+            ngx_webrtc_room_publish(s, t - s->rec->tracks, &h, buf, len);
+        }
+
         return;
     }
 
-    /* RTX (RFC 4588): the original sequence number leads the payload */
+    /*
+     * RTX (RFC 4588): the original sequence number leads the payload;
+     * the repaired packet is forwarded like the original.
+     */
 
-    if (h.payload_len < 2) {
+    if (h.payload_len < 2 || primary == NULL) {
         return;
     }
 
-    primary = ngx_webrtc_session_primary(s, t);
-    if (primary == NULL) {
+    osn = (uint16_t) (buf[h.header_len] << 8 | buf[h.header_len + 1]);
+
+    if (ngx_webrtc_rtp_recv_update(&primary->recv, osn, h.ts,
+                                   ngx_current_msec)
+        == 0)
+    {
         return;
     }
 
-    (void) ngx_webrtc_rtp_recv_update(&primary->recv,
-                                      (uint16_t) (buf[h.header_len] << 8
-                                                  | buf[h.header_len + 1]),
-                                      h.ts, ngx_current_msec);
+    t->lost = primary->recv.lost_total;
+
+    /* the original: our header fields, the payload without the OSN */
+
+    ngx_memmove(buf + h.header_len, buf + h.header_len + 2,
+                h.payload_len - 2);
+    len -= 2;
+
+    buf[1] = (u_char) ((buf[1] & 0x80) | t->pt);
+    buf[2] = (u_char) (osn >> 8);
+    buf[3] = (u_char) osn;
+    buf[8] = (u_char) (primary->ssrc >> 24);
+    buf[9] = (u_char) (primary->ssrc >> 16);
+    buf[10] = (u_char) (primary->ssrc >> 8);
+    buf[11] = (u_char) primary->ssrc;
+
+    if (ngx_webrtc_rtp_parse(&h, buf, len) != NGX_OK) {
+        return;
+    }
+
+    ngx_webrtc_room_publish(s, t - s->rec->tracks, &h, buf, len);
 }
 
 
@@ -372,6 +427,11 @@ ngx_webrtc_session_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
         return;
     }
 
+    if (s->rec->kind == NGX_WEBRTC_KIND_WHEP) {
+        ngx_webrtc_viewer_handle_rtcp(s, buf, len);
+        return;
+    }
+
     pos = 0;
 
     while (ngx_webrtc_rtcp_next(buf, len, &pos, &pkt) == NGX_OK) {
@@ -388,6 +448,13 @@ ngx_webrtc_session_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
             if (s->streams[i].ssrc == pkt.ssrc) {
                 s->streams[i].recv.sr_ntp_mid = (uint32_t) (ntp >> 16);
                 s->streams[i].recv.sr_received = ngx_current_msec;
+
+                if (!s->streams[i].rtx) {
+                    ngx_webrtc_room_sender_report(s,
+                                      s->streams[i].track - s->rec->tracks,
+                                      ntp, rtp_ts);
+                }
+
                 break;
             }
         }
@@ -424,7 +491,13 @@ ngx_webrtc_session_tick(ngx_event_t *ev)
     }
 
     if (s->rec->state == NGX_WEBRTC_STATE_CONNECTED) {
-        ngx_webrtc_session_feedback(s);
+        if (s->rec->kind == NGX_WEBRTC_KIND_WHEP) {
+            ngx_webrtc_viewer_tick(s);
+
+        } else {
+            ngx_webrtc_session_check_keyframes(s);
+            ngx_webrtc_session_feedback(s);
+        }
     }
 
     ngx_add_timer(&s->tick, NGX_WEBRTC_TICK);
@@ -508,8 +581,40 @@ ngx_webrtc_session_feedback(ngx_webrtc_session_t *s)
 }
 
 
-/* PLI, or FIR where only that was negotiated; at most one per 500 ms */
+/*
+ * The viewers' keyframe requests, counted in shared memory by whichever
+ * worker they are on, become one PLI or FIR per track at most every 500 ms.
+ */
 void
+ngx_webrtc_session_check_keyframes(ngx_webrtc_session_t *s)
+{
+    ngx_uint_t            i;
+    ngx_atomic_uint_t     n;
+    ngx_webrtc_room_t    *room;
+    ngx_webrtc_stream_t  *st;
+
+    room = s->rec->shared_room;
+
+    for (i = 0; i < s->rec->ntracks && i < room->nsources; i++) {
+        n = room->sources[i].keyframe_requests;
+
+        if (n == s->keyframes_seen[i]) {
+            continue;
+        }
+
+        st = ngx_webrtc_session_primary(s, &s->rec->tracks[i]);
+
+        if (st == NULL
+            || ngx_webrtc_session_request_keyframe(s, st) == NGX_OK)
+        {
+            s->keyframes_seen[i] = n;
+        }
+    }
+}
+
+
+/* PLI, or FIR where only that was negotiated; at most one per 500 ms */
+ngx_int_t
 ngx_webrtc_session_request_keyframe(ngx_webrtc_session_t *s,
     ngx_webrtc_stream_t *st)
 {
@@ -521,12 +626,14 @@ ngx_webrtc_session_request_keyframe(ngx_webrtc_session_t *s,
     t = st->track;
     now = ngx_current_msec;
 
-    if (s->srtp == NULL
-        || (!t->fb_pli && !t->fb_fir)
-        || (st->keyframe_asked
-            && now - st->keyframe_asked < NGX_WEBRTC_KEYFRAME_INTERVAL))
+    if (s->srtp == NULL || (!t->fb_pli && !t->fb_fir)) {
+        return NGX_DECLINED;
+    }
+
+    if (st->keyframe_asked
+        && now - st->keyframe_asked < NGX_WEBRTC_KEYFRAME_INTERVAL)
     {
-        return;
+        return NGX_AGAIN;
     }
 
     st->keyframe_asked = now;
@@ -547,6 +654,8 @@ ngx_webrtc_session_request_keyframe(ngx_webrtc_session_t *s,
     t->plis++;
 
     ngx_webrtc_session_send_rtcp(s, buf, p - buf);
+
+    return NGX_OK;
 }
 
 
@@ -567,7 +676,22 @@ ngx_webrtc_session_write_empty_rr(ngx_webrtc_session_t *s, u_char *p)
 }
 
 
-static void
+void
+ngx_webrtc_session_send_rtp(ngx_webrtc_session_t *s, u_char *buf,
+    size_t len)
+{
+    if (ngx_webrtc_srtp_protect(s->srtp, buf, &len, 0) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, s->log, 0,
+                      "webrtc srtp session %*s: srtp_protect() failed",
+                      (size_t) NGX_WEBRTC_ID_LEN, s->rec->id);
+        return;
+    }
+
+    ngx_webrtc_udp_send(s, buf, len);
+}
+
+
+void
 ngx_webrtc_session_send_rtcp(ngx_webrtc_session_t *s, u_char *buf,
     size_t len)
 {
@@ -582,7 +706,7 @@ ngx_webrtc_session_send_rtcp(ngx_webrtc_session_t *s, u_char *buf,
 }
 
 
-static int64_t
+int64_t
 ngx_webrtc_now_us(void)
 {
     struct timespec  ts;

@@ -25,7 +25,18 @@ static ngx_webrtc_room_t *ngx_webrtc_shm_find_room(ngx_webrtc_shm_ctx_t *ctx,
     ngx_str_t *name);
 static ngx_webrtc_session_rec_t *ngx_webrtc_shm_find_id(
     ngx_webrtc_shm_ctx_t *ctx, ngx_str_t *id);
-static void ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
+static ngx_uint_t ngx_webrtc_shm_least_loaded(ngx_webrtc_shm_ctx_t *ctx,
+    ngx_webrtc_conf_t *wcf, ngx_webrtc_room_t *room);
+static ngx_uint_t ngx_webrtc_shm_owner(ngx_webrtc_shm_ctx_t *ctx,
+    ngx_webrtc_conf_t *wcf, ngx_webrtc_room_t *room,
+    ngx_webrtc_session_args_t *args);
+static ngx_int_t ngx_webrtc_shm_alloc_rings(ngx_webrtc_shm_ctx_t *ctx,
+    ngx_webrtc_room_t *room);
+static void ngx_webrtc_shm_set_sources(ngx_webrtc_room_t *room,
+    ngx_webrtc_session_rec_t *rec);
+static void ngx_webrtc_shm_free_room(ngx_webrtc_shm_ctx_t *ctx,
+    ngx_webrtc_room_t *room);
+static ngx_int_t ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
     ngx_webrtc_sdp_offer_t *offer);
 static ngx_webrtc_shm_ctx_t *ngx_webrtc_shm_ctx(void);
 
@@ -131,10 +142,55 @@ ngx_webrtc_random_hex(u_char *dst, size_t n)
 
 
 ngx_int_t
+ngx_webrtc_room_sources(ngx_str_t *name, ngx_webrtc_sdp_source_t *sources,
+    ngx_uint_t *n)
+{
+    ngx_uint_t             i;
+    ngx_webrtc_room_t     *room;
+    ngx_webrtc_source_t   *src;
+    ngx_webrtc_shm_ctx_t  *ctx;
+
+    ctx = ngx_webrtc_shm_ctx();
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    room = ngx_webrtc_shm_find_room(ctx, name);
+
+    if (room == NULL || room->publisher == NULL || room->nsources == 0) {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        return NGX_WEBRTC_NO_PUBLISHER;
+    }
+
+    for (i = 0; i < room->nsources; i++) {
+        src = &room->sources[i];
+
+        ngx_memzero(&sources[i], sizeof(ngx_webrtc_sdp_source_t));
+        sources[i].type = src->type;
+        sources[i].codec = src->codec;
+        sources[i].channels = src->channels;
+        sources[i].clock_rate = src->clock_rate;
+        sources[i].profile_level_id = src->profile_level_id;
+        sources[i].packetization_mode = src->packetization_mode;
+        sources[i].profile = src->profile;
+    }
+
+    *n = room->nsources;
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
 ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
     ngx_webrtc_session_rec_t *out, ngx_log_t *log)
 {
-    ngx_uint_t                 i, owner;
+    ngx_int_t                  rc;
+    ngx_uint_t                 owner;
     ngx_webrtc_conf_t         *wcf;
     ngx_webrtc_room_t         *room;
     ngx_webrtc_shm_ctx_t      *ctx;
@@ -185,51 +241,42 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
             room->publisher = NULL;
         }
 
+        if (args->kind == NGX_WEBRTC_KIND_WHEP && room->publisher == NULL) {
+            ngx_shmtx_unlock(&ctx->shpool->mutex);
+            return NGX_WEBRTC_NO_PUBLISHER;
+        }
+
     } else {
+        if (args->kind == NGX_WEBRTC_KIND_WHEP) {
+            ngx_shmtx_unlock(&ctx->shpool->mutex);
+            return NGX_WEBRTC_NO_PUBLISHER;
+        }
+
         room = ngx_slab_calloc_locked(ctx->shpool, sizeof(ngx_webrtc_room_t));
         if (room == NULL) {
-            ngx_shmtx_unlock(&ctx->shpool->mutex);
-            ngx_log_error(NGX_LOG_WARN, log, 0,
-                          "webrtc: shared memory zone is full");
-            return NGX_WEBRTC_FULL;
+            goto nomem;
         }
 
         ngx_memcpy(room->name, args->room.data, args->room.len);
         room->node.str.data = room->name;
         room->node.str.len = args->room.len;
         room->node.node.key = ngx_crc32_short(room->name, args->room.len);
+        room->worker = ngx_webrtc_shm_least_loaded(ctx, wcf, NULL);
         ngx_rbtree_insert(&ctx->sh->rooms, &room->node.node);
+    }
+
+    owner = ngx_webrtc_shm_owner(ctx, wcf, room, args);
+
+    if (args->kind == NGX_WEBRTC_KIND_WHEP
+        && ngx_webrtc_shm_alloc_rings(ctx, room) != NGX_OK)
+    {
+        goto nomem;
     }
 
     rec = ngx_slab_calloc_locked(ctx->shpool,
                                  sizeof(ngx_webrtc_session_rec_t));
     if (rec == NULL) {
-        if (room->sessions == 0) {
-            ngx_rbtree_delete(&ctx->sh->rooms, &room->node.node);
-            ngx_slab_free_locked(ctx->shpool, room);
-        }
-
-        ngx_shmtx_unlock(&ctx->shpool->mutex);
-        ngx_log_error(NGX_LOG_WARN, log, 0,
-                      "webrtc: shared memory zone is full");
-        return NGX_WEBRTC_FULL;
-    }
-
-    /* the owner: the live worker with the fewest sessions */
-
-    owner = 0;
-
-    for (i = 0; i < wcf->nworkers; i++) {
-        if (ctx->sh->workers[i].pid == 0) {
-            continue;
-        }
-
-        if (ctx->sh->workers[owner].pid == 0
-            || ctx->sh->workers[i].sessions
-               < ctx->sh->workers[owner].sessions)
-        {
-            owner = i;
-        }
+        goto nomem;
     }
 
     ngx_webrtc_random_hex(rec->id, NGX_WEBRTC_ID_LEN);
@@ -244,12 +291,18 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
     rec->room_len = (u_char) args->room.len;
     ngx_memcpy(rec->remote_fp, args->offer->fingerprint, 32);
 
+    rec->shared_room = room;
     rec->kind = args->kind;
     rec->state = NGX_WEBRTC_STATE_NEW;
     rec->worker = owner;
     rec->created = ngx_time();
 
-    ngx_webrtc_shm_fill_tracks(rec, args->offer);
+    rc = ngx_webrtc_shm_fill_tracks(rec, args->offer);
+    if (rc != NGX_OK) {
+        ngx_slab_free_locked(ctx->shpool, rec);
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        return NGX_ERROR;
+    }
 
     rec->id_node.str.data = rec->id;
     rec->id_node.str.len = NGX_WEBRTC_ID_LEN;
@@ -268,6 +321,10 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
 
     if (args->kind == NGX_WEBRTC_KIND_WHIP) {
         room->publisher = rec;
+        ngx_webrtc_shm_set_sources(room, rec);
+
+    } else {
+        room->viewers[owner]++;
     }
 
     ctx->sh->nsessions++;
@@ -278,10 +335,164 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     return NGX_OK;
+
+nomem:
+
+    if (room && room->sessions == 0) {
+        ngx_webrtc_shm_free_room(ctx, room);
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+    ngx_log_error(NGX_LOG_WARN, log, 0,
+                  "webrtc: shared memory zone is full");
+
+    return NGX_WEBRTC_FULL;
+}
+
+
+/* the live worker with the fewest sessions, or of a room's viewers */
+static ngx_uint_t
+ngx_webrtc_shm_least_loaded(ngx_webrtc_shm_ctx_t *ctx,
+    ngx_webrtc_conf_t *wcf, ngx_webrtc_room_t *room)
+{
+    ngx_uint_t                 i, best;
+    ngx_webrtc_worker_slot_t  *w;
+
+    w = ctx->sh->workers;
+    best = NGX_WEBRTC_MAX_WORKERS;
+
+    for (i = 0; i < wcf->nworkers; i++) {
+        if (w[i].pid == 0) {
+            continue;
+        }
+
+        if (best == NGX_WEBRTC_MAX_WORKERS) {
+            best = i;
+            continue;
+        }
+
+        if (room && room->viewers[i] != room->viewers[best]) {
+            if (room->viewers[i] < room->viewers[best]) {
+                best = i;
+            }
+
+            continue;
+        }
+
+        if (w[i].sessions < w[best].sessions) {
+            best = i;
+        }
+    }
+
+    return best == NGX_WEBRTC_MAX_WORKERS ? 0 : best;
+}
+
+
+/*
+ * A room's sessions go to the worker where it started (affinity: the
+ * publisher's packets are then forwarded without leaving the process)
+ * unless that worker is gone; spread placement puts a viewer on the worker
+ * with the fewest viewers of the room.
+ */
+static ngx_uint_t
+ngx_webrtc_shm_owner(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *wcf,
+    ngx_webrtc_room_t *room, ngx_webrtc_session_args_t *args)
+{
+    if (room->worker >= wcf->nworkers
+        || ctx->sh->workers[room->worker].pid == 0)
+    {
+        room->worker = ngx_webrtc_shm_least_loaded(ctx, wcf, NULL);
+    }
+
+    if (args->kind == NGX_WEBRTC_KIND_WHEP
+        && args->placement == NGX_WEBRTC_PLACE_SPREAD)
+    {
+        return ngx_webrtc_shm_least_loaded(ctx, wcf, room);
+    }
+
+    return room->worker;
+}
+
+
+static ngx_int_t
+ngx_webrtc_shm_alloc_rings(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_room_t *room)
+{
+    ngx_uint_t            i, nslots;
+    ngx_webrtc_source_t  *src;
+
+    for (i = 0; i < room->nsources; i++) {
+        src = &room->sources[i];
+
+        if (src->ring) {
+            continue;
+        }
+
+        nslots = (src->type == NGX_WEBRTC_MEDIA_VIDEO)
+                 ? NGX_WEBRTC_RING_VIDEO : NGX_WEBRTC_RING_AUDIO;
+
+        src->ring = ngx_slab_alloc_locked(ctx->shpool,
+                                          ngx_webrtc_ring_size(nslots));
+        if (src->ring == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_webrtc_ring_init(src->ring, nslots);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The publisher's tracks become the room's sources.  Rings and keyframe
+ * counters survive a publisher that comes back, so viewers go on.
+ */
+static void
+ngx_webrtc_shm_set_sources(ngx_webrtc_room_t *room,
+    ngx_webrtc_session_rec_t *rec)
+{
+    ngx_uint_t            i;
+    ngx_webrtc_track_t   *t;
+    ngx_webrtc_source_t  *src;
+
+    for (i = 0; i < rec->ntracks; i++) {
+        t = &rec->tracks[i];
+        src = &room->sources[i];
+
+        src->type = t->type;
+        src->codec = t->codec;
+        src->channels = t->channels;
+        src->clock_rate = t->clock_rate;
+        src->profile_level_id = t->profile_level_id;
+        src->packetization_mode = t->packetization_mode;
+        src->profile = t->profile;
+        src->sr_time = 0;
+        ngx_memcpy(src->ext_id, t->ext_id, NGX_WEBRTC_EXT_MAX);
+    }
+
+    if (rec->ntracks > room->nsources) {
+        room->nsources = rec->ntracks;
+    }
 }
 
 
 static void
+ngx_webrtc_shm_free_room(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_room_t *room)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < room->nsources; i++) {
+        if (room->sources[i].ring) {
+            ngx_slab_free_locked(ctx->shpool, room->sources[i].ring);
+        }
+    }
+
+    ngx_rbtree_delete(&ctx->sh->rooms, &room->node.node);
+    ngx_slab_free_locked(ctx->shpool, room);
+}
+
+
+static ngx_int_t
 ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
     ngx_webrtc_sdp_offer_t *offer)
 {
@@ -293,8 +504,12 @@ ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
     for (i = 0; i < offer->nmedia; i++) {
         m = &offer->media[i];
 
-        if (!m->accepted || rec->ntracks == NGX_WEBRTC_MAX_TRACKS) {
+        if (!m->accepted) {
             continue;
+        }
+
+        if (rec->ntracks == NGX_WEBRTC_MAX_TRACKS) {
+            return NGX_ERROR;
         }
 
         t = &rec->tracks[rec->ntracks++];
@@ -307,10 +522,22 @@ ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
         t->pt = c->pt;
         t->rtx_pt = m->rtx >= 0 ? m->codecs[m->rtx].pt : 0;
         t->clock_rate = c->clock_rate;
+        t->channels = c->channels;
+        t->profile_level_id = c->profile_level_id;
+        t->packetization_mode = c->packetization_mode;
+        t->profile = c->profile;
         t->fb_nack = c->fb_nack;
         t->fb_pli = c->fb_pli;
         t->fb_fir = c->fb_fir;
         ngx_memcpy(t->ext_id, m->ext_id, NGX_WEBRTC_EXT_MAX);
+
+        if (rec->kind == NGX_WEBRTC_KIND_WHEP) {
+            /* what we send: our own SSRCs */
+            t->source = (u_char) m->source;
+            t->ssrc = ngx_webrtc_random_ssrc();
+            t->rtx_ssrc = (m->rtx >= 0) ? ngx_webrtc_random_ssrc() : 0;
+            continue;
+        }
 
         if (m->fid_primary) {
             t->ssrc = m->fid_primary;
@@ -319,6 +546,23 @@ ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
             t->ssrc = m->ssrcs[0];
         }
     }
+
+    return NGX_OK;
+}
+
+
+uint32_t
+ngx_webrtc_random_ssrc(void)
+{
+    uint32_t  ssrc;
+
+    do {
+        if (RAND_bytes((u_char *) &ssrc, sizeof(uint32_t)) != 1) {
+            ssrc = (uint32_t) ngx_random();
+        }
+    } while (ssrc == 0);
+
+    return ssrc;
 }
 
 
@@ -364,8 +608,9 @@ ngx_webrtc_shm_find_ufrag(ngx_webrtc_shm_ctx_t *ctx, ngx_str_t *ufrag)
 }
 
 
+/* a copy of a live session's record: NGX_OK, or NGX_DECLINED */
 ngx_int_t
-ngx_webrtc_session_exists(ngx_str_t *id)
+ngx_webrtc_session_get(ngx_str_t *id, ngx_webrtc_session_rec_t *out)
 {
     ngx_int_t                  rc;
     ngx_webrtc_shm_ctx_t      *ctx;
@@ -373,12 +618,21 @@ ngx_webrtc_session_exists(ngx_str_t *id)
 
     ctx = ngx_webrtc_shm_ctx();
     if (ctx == NULL) {
-        return 0;
+        return NGX_DECLINED;
     }
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
+
     rec = ngx_webrtc_shm_find_id(ctx, id);
-    rc = (rec && !rec->closing);
+
+    if (rec && !rec->closing) {
+        *out = *rec;
+        rc = NGX_OK;
+
+    } else {
+        rc = NGX_DECLINED;
+    }
+
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     return rc;
@@ -388,7 +642,6 @@ ngx_webrtc_session_exists(ngx_str_t *id)
 ngx_int_t
 ngx_webrtc_session_close_by_id(ngx_str_t *id, ngx_log_t *log)
 {
-    ngx_str_t                  name;
     ngx_webrtc_room_t         *room;
     ngx_webrtc_shm_ctx_t      *ctx;
     ngx_webrtc_session_rec_t  *rec;
@@ -424,11 +677,9 @@ ngx_webrtc_session_close_by_id(ngx_str_t *id, ngx_log_t *log)
 
     rec->closing = 1;
 
-    name.data = rec->room;
-    name.len = rec->room_len;
-    room = ngx_webrtc_shm_find_room(ctx, &name);
+    room = rec->shared_room;
 
-    if (room && room->publisher == rec) {
+    if (room->publisher == rec) {
         room->publisher = NULL;
     }
 
@@ -443,22 +694,20 @@ void
 ngx_webrtc_shm_free_session(ngx_webrtc_shm_ctx_t *ctx,
     ngx_webrtc_session_rec_t *rec)
 {
-    ngx_str_t           name;
     ngx_webrtc_room_t  *room;
 
-    name.data = rec->room;
-    name.len = rec->room_len;
-    room = ngx_webrtc_shm_find_room(ctx, &name);
+    room = rec->shared_room;
 
-    if (room) {
-        if (room->publisher == rec) {
-            room->publisher = NULL;
-        }
+    if (room->publisher == rec) {
+        room->publisher = NULL;
+    }
 
-        if (--room->sessions == 0) {
-            ngx_rbtree_delete(&ctx->sh->rooms, &room->node.node);
-            ngx_slab_free_locked(ctx->shpool, room);
-        }
+    if (rec->kind == NGX_WEBRTC_KIND_WHEP && room->viewers[rec->worker]) {
+        room->viewers[rec->worker]--;
+    }
+
+    if (--room->sessions == 0) {
+        ngx_webrtc_shm_free_room(ctx, room);
     }
 
     ngx_rbtree_delete(&ctx->sh->ids, &rec->id_node.node);
@@ -541,16 +790,21 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
     size_t                     size;
     ngx_uint_t                 i, first, nrooms;
     ngx_queue_t               *q;
+    ngx_uint_t                 port;
     ngx_rbtree_node_t         *node, *root, *sentinel;
+    ngx_webrtc_conf_t         *wcf;
     ngx_webrtc_room_t         *room;
     ngx_webrtc_track_t        *t;
     ngx_webrtc_shm_ctx_t      *ctx;
     ngx_webrtc_session_rec_t  *rec;
 
-    ctx = ngx_webrtc_shm_ctx();
-    if (ctx == NULL) {
+    wcf = ngx_webrtc_get_conf((ngx_cycle_t *) ngx_cycle);
+    if (wcf == NULL) {
         return NGX_DECLINED;
     }
+
+    ctx = wcf->zone->data;
+    port = ngx_inet_get_port(wcf->listen.sockaddr);
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
@@ -629,11 +883,12 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
         p = (u_char *) ngx_escape_json(p, rec->room, rec->room_len);
         p = ngx_slprintf(p, last,
                          "\",\"kind\":\"%s\",\"state\":\"%s\","
-                         "\"worker\":%ui,\"pid\":%P,\"srtp\":\"%s\","
+                         "\"worker\":%ui,\"port\":%ui,\"pid\":%P,"
+                         "\"srtp\":\"%s\","
                          "\"age\":%T,\"tracks\":[",
                          rec->kind == NGX_WEBRTC_KIND_WHIP ? "whip" : "whep",
                          ngx_webrtc_state_names[rec->state], rec->worker,
-                         rec->pid,
+                         port + rec->worker, rec->pid,
                          rec->state < NGX_WEBRTC_STATE_CONNECTED ? ""
                          : rec->srtp_gcm ? "AEAD_AES_128_GCM"
                          : "AES_CM_128_HMAC_SHA1_80",
@@ -648,12 +903,13 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
                              "\",\"kind\":\"%s\",\"codec\":\"%s\","
                              "\"pt\":%ui,\"ssrc\":%uD,\"packets\":%uL,"
                              "\"bytes\":%uL,\"lost\":%uL,\"nacks\":%uL,"
-                             "\"plis\":%uL}",
+                             "\"plis\":%uL,\"rtt\":%uD,\"loss\":%uD}",
                              t->type == NGX_WEBRTC_MEDIA_AUDIO
                              ? "audio" : "video",
                              ngx_webrtc_sdp_codec_name(t->codec),
                              (ngx_uint_t) t->pt, t->ssrc, t->packets,
-                             t->bytes, t->lost, t->nacks, t->plis);
+                             t->bytes, t->lost, t->nacks, t->plis, t->rtt,
+                             t->loss);
         }
 
         p = ngx_slprintf(p, last, "]}");

@@ -20,9 +20,19 @@
 
 
 #define NGX_WEBRTC_UDP_BATCH    32
+#define NGX_WEBRTC_SEND_BATCH   64
+
+
+typedef struct {
+    ngx_sockaddr_t          sa;
+    socklen_t               salen;
+    size_t                  len;
+    u_char                  data[NGX_WEBRTC_RTP_BUF];
+} ngx_webrtc_udp_out_t;
 
 
 static ngx_int_t ngx_webrtc_udp_bind(ngx_log_t *log);
+static void ngx_webrtc_udp_flush_handler(ngx_event_t *ev);
 static void ngx_webrtc_udp_retry_handler(ngx_event_t *ev);
 static void ngx_webrtc_udp_read_handler(ngx_event_t *rev);
 static void ngx_webrtc_udp_dispatch(u_char *buf, size_t len,
@@ -32,6 +42,10 @@ static uint32_t ngx_webrtc_udp_hash(struct sockaddr *sa, socklen_t len);
 
 static u_char       ngx_webrtc_udp_bufs[NGX_WEBRTC_UDP_BATCH][NGX_WEBRTC_MTU];
 static ngx_event_t  ngx_webrtc_udp_retry;
+
+/* what goes out in this turn of the event loop, sent with sendmmsg() */
+static ngx_webrtc_udp_out_t  ngx_webrtc_udp_out[NGX_WEBRTC_SEND_BATCH];
+static ngx_uint_t            ngx_webrtc_udp_nout;
 
 
 /*
@@ -184,6 +198,12 @@ ngx_webrtc_udp_close(void)
         ngx_del_timer(&ngx_webrtc_udp_retry);
     }
 
+    if (ngx_webrtc_worker.flush.posted) {
+        ngx_delete_posted_event(&ngx_webrtc_worker.flush);
+    }
+
+    ngx_webrtc_udp_flush();
+
     if (ngx_webrtc_worker.udp) {
         ngx_close_connection(ngx_webrtc_worker.udp);
         ngx_webrtc_worker.udp = NULL;
@@ -291,19 +311,107 @@ void
 ngx_webrtc_udp_send_to(struct sockaddr *sa, socklen_t salen, u_char *buf,
     size_t len)
 {
-    ssize_t            n;
-    ngx_connection_t  *c;
+    ngx_webrtc_udp_out_t  *out;
 
-    c = ngx_webrtc_worker.udp;
-    if (c == NULL) {
+    if (ngx_webrtc_worker.udp == NULL || len > NGX_WEBRTC_RTP_BUF
+        || salen > sizeof(ngx_sockaddr_t))
+    {
         return;
     }
 
-    n = sendto(c->fd, buf, len, 0, sa, salen);
+    if (ngx_webrtc_udp_nout == NGX_WEBRTC_SEND_BATCH) {
+        ngx_webrtc_udp_flush();
+    }
 
-    if (n == -1 && ngx_socket_errno != NGX_EAGAIN) {
-        ngx_log_error(NGX_LOG_INFO, c->log, ngx_socket_errno,
-                      "webrtc: sendto() failed");
+    out = &ngx_webrtc_udp_out[ngx_webrtc_udp_nout++];
+
+    ngx_memcpy(&out->sa, sa, salen);
+    out->salen = salen;
+    out->len = len;
+    ngx_memcpy(out->data, buf, len);
+
+    ngx_webrtc_post_flush();
+}
+
+
+void
+ngx_webrtc_udp_flush(void)
+{
+    int                n;
+    ngx_uint_t         i, sent;
+    ngx_connection_t  *c;
+    struct iovec       iov[NGX_WEBRTC_SEND_BATCH];
+    struct mmsghdr     msgs[NGX_WEBRTC_SEND_BATCH];
+
+    c = ngx_webrtc_worker.udp;
+
+    if (c == NULL || ngx_webrtc_udp_nout == 0) {
+        ngx_webrtc_udp_nout = 0;
+        return;
+    }
+
+    for (i = 0; i < ngx_webrtc_udp_nout; i++) {
+        iov[i].iov_base = ngx_webrtc_udp_out[i].data;
+        iov[i].iov_len = ngx_webrtc_udp_out[i].len;
+
+        ngx_memzero(&msgs[i].msg_hdr, sizeof(struct msghdr));
+        msgs[i].msg_hdr.msg_name = &ngx_webrtc_udp_out[i].sa;
+        msgs[i].msg_hdr.msg_namelen = ngx_webrtc_udp_out[i].salen;
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+
+    sent = 0;
+
+    while (sent < ngx_webrtc_udp_nout) {
+        n = sendmmsg(c->fd, &msgs[sent], ngx_webrtc_udp_nout - sent, 0);
+
+        if (n == -1) {
+            if (ngx_socket_errno == NGX_EINTR) {
+                continue;
+            }
+
+            /*
+             * A full socket buffer or an unreachable peer: this packet is
+             * lost like any on the network; go on with the next one.
+             */
+
+            ngx_log_debug1(NGX_LOG_DEBUG_EVENT, c->log, ngx_socket_errno,
+                           "webrtc: sendmmsg() failed, %ui packets left",
+                           ngx_webrtc_udp_nout - sent);
+            sent++;
+            continue;
+        }
+
+        sent += n;
+    }
+
+    ngx_webrtc_udp_nout = 0;
+}
+
+
+static void
+ngx_webrtc_udp_flush_handler(ngx_event_t *ev)
+{
+    ngx_webrtc_room_wake();
+    ngx_webrtc_udp_flush();
+}
+
+
+void
+ngx_webrtc_post_flush(void)
+{
+    ngx_event_t  *ev;
+
+    ev = &ngx_webrtc_worker.flush;
+
+    if (ev->handler == NULL) {
+        ev->handler = ngx_webrtc_udp_flush_handler;
+        ev->log = ngx_cycle->log;
+    }
+
+    if (!ev->posted) {
+        ngx_post_event(ev, &ngx_posted_events);
     }
 }
 

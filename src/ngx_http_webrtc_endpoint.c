@@ -5,10 +5,12 @@
 
 
 /*
- * WHIP (RFC 9725): the endpoint /whip/<room> takes an SDP offer by POST and
- * answers 201 with the session's resource URL, /whip/<room>/<id>, which
- * takes DELETE (teardown) and PATCH (trickle ICE).  Any worker serves any of
- * these: the session record lives in shared memory.
+ * The WHIP (RFC 9725) and WHEP (draft-ietf-wish-whep) endpoints: /whip/<room>
+ * and /whep/<room> take an SDP offer by POST and answer 201 with the
+ * session's resource URL, <endpoint>/<id>, which takes DELETE (teardown) and
+ * PATCH (trickle ICE).  The two differ only in direction: a WHIP session
+ * publishes into the room, a WHEP session views it.  Any worker serves any
+ * of these: the session record lives in shared memory.
  */
 
 
@@ -33,6 +35,8 @@ static void ngx_http_webrtc_patch_body(ngx_http_request_t *r);
 static void ngx_http_webrtc_offer_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_webrtc_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
+static ngx_int_t ngx_http_webrtc_room(ngx_http_request_t *r,
+    ngx_str_t *room);
 static ngx_int_t ngx_http_webrtc_answer(ngx_http_request_t *r,
     ngx_webrtc_sdp_offer_t *offer);
 static ngx_uint_t ngx_http_webrtc_content_type_is(ngx_http_request_t *r,
@@ -44,11 +48,15 @@ static ngx_uint_t ngx_http_webrtc_content_type_is(ngx_http_request_t *r,
 
 
 ngx_int_t
-ngx_http_webrtc_whip_handler(ngx_http_request_t *r)
+ngx_http_webrtc_endpoint_handler(ngx_http_request_t *r)
 {
-    ngx_int_t   rc;
-    ngx_str_t   id;
-    ngx_uint_t  resource;
+    ngx_int_t                    rc;
+    ngx_str_t                    id;
+    ngx_uint_t                   resource;
+    ngx_webrtc_session_rec_t     rec;
+    ngx_http_webrtc_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_webrtc_module);
 
     if (ngx_webrtc_get_conf((ngx_cycle_t *) ngx_cycle) == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -65,7 +73,7 @@ ngx_http_webrtc_whip_handler(ngx_http_request_t *r)
 
     case NGX_HTTP_GET:
     case NGX_HTTP_HEAD:
-        if (resource && !ngx_webrtc_session_exists(&id)) {
+        if (resource && ngx_webrtc_session_get(&id, &rec) != NGX_OK) {
             return ngx_http_webrtc_problem(r, NGX_HTTP_NOT_FOUND,
                                            "no such session");
         }
@@ -76,6 +84,13 @@ ngx_http_webrtc_whip_handler(ngx_http_request_t *r)
 
         if (ngx_http_webrtc_add_cors(r) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (wlcf->kind == NGX_WEBRTC_KIND_WHEP && !resource) {
+            /* WHEP: HEAD on the endpoint is 200, application/sdp */
+            ngx_str_set(&r->headers_out.content_type, "application/sdp");
+            r->headers_out.content_type_len = sizeof("application/sdp") - 1;
+            return ngx_http_webrtc_reply(r, NGX_HTTP_OK, NULL, NULL);
         }
 
         return ngx_http_webrtc_reply(r, NGX_HTTP_NO_CONTENT, NULL, NULL);
@@ -356,9 +371,10 @@ ngx_http_webrtc_delete(ngx_http_request_t *r, ngx_str_t *id)
 static ngx_int_t
 ngx_http_webrtc_patch(ngx_http_request_t *r, ngx_str_t *id)
 {
-    ngx_int_t  rc;
+    ngx_int_t                  rc;
+    ngx_webrtc_session_rec_t   rec;
 
-    if (!ngx_webrtc_session_exists(id)) {
+    if (ngx_webrtc_session_get(id, &rec) != NGX_OK) {
         if (ngx_http_discard_request_body(r) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -392,16 +408,27 @@ ngx_http_webrtc_patch(ngx_http_request_t *r, ngx_str_t *id)
 
 /*
  * Trickled candidates need no action from an ICE-lite server: the peer's
- * checks teach it every address.  An ICE restart (new ufrag and pwd) is not
- * supported: 422, and the session goes on with its old credentials.
+ * checks teach it every address.  An ICE restart (If-Match: *, or other
+ * credentials than the session's) is not supported: 422, and the session
+ * goes on with its old credentials.
  */
 static void
 ngx_http_webrtc_patch_body(ngx_http_request_t *r)
 {
-    ngx_int_t                rc;
-    ngx_str_t                body;
-    const char              *err;
-    ngx_webrtc_sdp_offer_t  *frag;
+    ngx_int_t                  rc;
+    ngx_str_t                  body, id;
+    const char                *err;
+    ngx_webrtc_sdp_offer_t    *frag;
+    ngx_webrtc_session_rec_t   rec;
+
+    if (ngx_http_webrtc_resource_id(r, &id) != NGX_OK
+        || ngx_webrtc_session_get(&id, &rec) != NGX_OK)
+    {
+        ngx_http_finalize_request(r,
+                        ngx_http_webrtc_problem(r, NGX_HTTP_NOT_FOUND,
+                                                "no such session"));
+        return;
+    }
 
     if (ngx_http_webrtc_read_body(r, &body) != NGX_OK) {
         ngx_http_finalize_request(r,
@@ -428,7 +455,15 @@ ngx_http_webrtc_patch_body(ngx_http_request_t *r)
         return;
     }
 
-    if (frag->ice_pwd.len || r->headers_in.if_match) {
+    if ((r->headers_in.if_match
+         && r->headers_in.if_match->value.len == 1
+         && r->headers_in.if_match->value.data[0] == '*')
+        || (frag->ice_ufrag.len
+            && (frag->ice_ufrag.len != rec.remote_ufrag_len
+                || ngx_memcmp(frag->ice_ufrag.data, rec.remote_ufrag,
+                              rec.remote_ufrag_len)
+                   != 0)))
+    {
         ngx_http_finalize_request(r,
                   ngx_http_webrtc_problem(r, 422,
                                           "ICE restart is not supported"));
@@ -504,10 +539,16 @@ ngx_http_webrtc_read_body(ngx_http_request_t *r, ngx_str_t *body)
 static void
 ngx_http_webrtc_offer_body(ngx_http_request_t *r)
 {
-    ngx_int_t                rc;
-    ngx_str_t                body;
-    const char              *err;
-    ngx_webrtc_sdp_offer_t  *offer;
+    ngx_int_t                    rc;
+    ngx_str_t                    body, room, v;
+    ngx_uint_t                   i, nsources;
+    const char                  *err;
+    ngx_webrtc_sdp_media_t      *m;
+    ngx_webrtc_sdp_offer_t      *offer;
+    ngx_webrtc_sdp_source_t      sources[NGX_WEBRTC_MAX_TRACKS];
+    ngx_http_webrtc_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_webrtc_module);
 
     rc = ngx_http_webrtc_read_body(r, &body);
 
@@ -520,6 +561,15 @@ ngx_http_webrtc_offer_body(ngx_http_request_t *r)
 
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    /* every client ends its last line; a body that does not was cut */
+
+    if (body.len && body.data[body.len - 1] != '\n') {
+        ngx_http_finalize_request(r,
+                  ngx_http_webrtc_problem(r, NGX_HTTP_BAD_REQUEST,
+                                 "truncated offer: the last line has no end"));
         return;
     }
 
@@ -549,7 +599,59 @@ ngx_http_webrtc_offer_body(ngx_http_request_t *r)
         return;
     }
 
-    if (ngx_webrtc_sdp_negotiate_recv(offer, &err) != NGX_OK) {
+    if (wlcf->kind == NGX_WEBRTC_KIND_WHEP) {
+
+        if (ngx_http_webrtc_room(r, &room) != NGX_OK) {
+            ngx_http_finalize_request(r,
+                  ngx_http_webrtc_problem(r, NGX_HTTP_BAD_REQUEST,
+                                "no room, or a room name longer than 64 "
+                                "bytes"));
+            return;
+        }
+
+        rc = ngx_webrtc_room_sources(&room, sources, &nsources);
+
+        if (rc == NGX_WEBRTC_NO_PUBLISHER) {
+            ngx_str_set(&v, "2");
+            if (ngx_http_webrtc_add_header(r, "Retry-After", &v) != NGX_OK) {
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return;
+            }
+
+            ngx_http_finalize_request(r,
+                  ngx_http_webrtc_problem(r, NGX_HTTP_CONFLICT,
+                                "the room has no live publisher"));
+            return;
+        }
+
+        if (rc != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        rc = ngx_webrtc_sdp_negotiate_send(offer, sources, nsources, &err);
+
+    } else {
+        rc = ngx_webrtc_sdp_negotiate_recv(offer, &err);
+
+        /* don't take part of a publisher's offer (RFC 9725 4.2) */
+
+        for (i = 0; rc == NGX_OK && i < offer->nmedia; i++) {
+            m = &offer->media[i];
+
+            if ((m->type == NGX_WEBRTC_MEDIA_AUDIO
+                 || m->type == NGX_WEBRTC_MEDIA_VIDEO)
+                && (m->direction & NGX_WEBRTC_DIR_SEND)
+                && m->port != 0
+                && !m->accepted)
+            {
+                err = "a media section offers no codec we can receive";
+                rc = NGX_ERROR;
+            }
+        }
+    }
+
+    if (rc != NGX_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "webrtc: offer refused: %s", err);
         ngx_http_finalize_request(r,
@@ -562,6 +664,25 @@ ngx_http_webrtc_offer_body(ngx_http_request_t *r)
 
 
 static ngx_int_t
+ngx_http_webrtc_room(ngx_http_request_t *r, ngx_str_t *room)
+{
+    ngx_http_webrtc_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_webrtc_module);
+
+    if (wlcf->room == NULL
+        || ngx_http_complex_value(r, wlcf->room, room) != NGX_OK
+        || room->len == 0
+        || room->len > NGX_WEBRTC_ROOM_LEN)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
 ngx_http_webrtc_answer(ngx_http_request_t *r, ngx_webrtc_sdp_offer_t *offer)
 {
     u_char                            *p;
@@ -569,31 +690,29 @@ ngx_http_webrtc_answer(ngx_http_request_t *r, ngx_webrtc_sdp_offer_t *offer)
     in_port_t                          port;
     ngx_int_t                          rc;
     ngx_str_t                          answer, v, *announce;
-    ngx_uint_t                         i;
+    ngx_uint_t                         i, k;
     ngx_webrtc_conf_t                 *wcf;
     ngx_webrtc_session_rec_t           rec;
     ngx_webrtc_session_args_t          args;
     ngx_http_webrtc_loc_conf_t        *wlcf;
     ngx_webrtc_sdp_answer_conf_t       ac;
     ngx_webrtc_sdp_local_candidate_t   cands[NGX_WEBRTC_MAX_ANNOUNCE];
+    u_char                             cname[16];
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_webrtc_module);
     wcf = ngx_webrtc_get_conf((ngx_cycle_t *) ngx_cycle);
 
     ngx_memzero(&args, sizeof(ngx_webrtc_session_args_t));
 
-    if (wlcf->room == NULL
-        || ngx_http_complex_value(r, wlcf->room, &args.room) != NGX_OK
-        || args.room.len == 0
-        || args.room.len > NGX_WEBRTC_ROOM_LEN)
-    {
+    if (ngx_http_webrtc_room(r, &args.room) != NGX_OK) {
         return ngx_http_webrtc_problem(r, NGX_HTTP_BAD_REQUEST,
                                        "no room, or a room name longer "
                                        "than 64 bytes");
     }
 
-    args.kind = NGX_WEBRTC_KIND_WHIP;
+    args.kind = wlcf->kind;
     args.room_max_sessions = wlcf->room_max_sessions;
+    args.placement = wlcf->placement;
     args.takeover = wlcf->takeover;
     args.offer = offer;
 
@@ -607,6 +726,15 @@ ngx_http_webrtc_answer(ngx_http_request_t *r, ngx_webrtc_sdp_offer_t *offer)
     case NGX_WEBRTC_BUSY:
         return ngx_http_webrtc_problem(r, NGX_HTTP_CONFLICT,
                                        "the room has a live publisher");
+
+    case NGX_WEBRTC_NO_PUBLISHER:
+        ngx_str_set(&v, "2");
+        if (ngx_http_webrtc_add_header(r, "Retry-After", &v) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_webrtc_problem(r, NGX_HTTP_CONFLICT,
+                                       "the room has no live publisher");
 
     case NGX_WEBRTC_FULL:
         ngx_str_set(&v, "5");
@@ -638,9 +766,28 @@ ngx_http_webrtc_answer(ngx_http_request_t *r, ngx_webrtc_sdp_offer_t *offer)
     ac.fingerprint.data = wcf->fingerprint;
     ac.fingerprint.len = wcf->fingerprint_len;
     ac.session_id = (uint64_t) ngx_time() * 1000 + rec.worker;
-    ac.direction = NGX_WEBRTC_DIR_RECV;
+    ac.direction = (rec.kind == NGX_WEBRTC_KIND_WHEP) ? NGX_WEBRTC_DIR_SEND
+                                                      : NGX_WEBRTC_DIR_RECV;
     ac.ncandidates = wcf->announce->nelts;
     ac.candidates = cands;
+
+    if (rec.kind == NGX_WEBRTC_KIND_WHEP) {
+
+        /* our SSRCs, by the offer's section index */
+
+        for (i = 0, k = 0; i < offer->nmedia && k < rec.ntracks; i++) {
+            if (offer->media[i].accepted) {
+                ac.ssrcs[i] = rec.tracks[k].ssrc;
+                ac.rtx_ssrcs[i] = rec.tracks[k].rtx_ssrc;
+                k++;
+            }
+        }
+
+        ngx_memcpy(cname, rec.id, sizeof(cname));
+        ac.cname.data = cname;
+        ac.cname.len = sizeof(cname);
+        ngx_str_set(&ac.msid_stream, "ngx-webrtc");
+    }
 
     size = 16384;
 
@@ -688,9 +835,11 @@ ngx_http_webrtc_answer(ngx_http_request_t *r, ngx_webrtc_sdp_offer_t *offer)
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "webrtc session %*s: WHIP publisher in room \"%V\", "
-                  "owner worker %ui",
-                  (size_t) NGX_WEBRTC_ID_LEN, rec.id, &args.room, rec.worker);
+                  "webrtc session %*s: %s in room \"%V\", owner worker %ui",
+                  (size_t) NGX_WEBRTC_ID_LEN, rec.id,
+                  rec.kind == NGX_WEBRTC_KIND_WHEP ? "WHEP viewer"
+                                                   : "WHIP publisher",
+                  &args.room, rec.worker);
 
     return ngx_http_webrtc_reply(r, NGX_HTTP_CREATED, "application/sdp",
                                  &answer);

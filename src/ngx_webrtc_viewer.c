@@ -1,0 +1,456 @@
+
+/*
+ * Copyright (C) ngx_webrtc authors
+ */
+
+
+/*
+ * A viewer's side of the SFU: each forwarded packet rewritten to what the
+ * viewer negotiated (SSRC, payload type, sequence numbers and timestamps
+ * continuous across publisher restarts, header extension ids), starting
+ * video at a keyframe; sender reports mapped from the publisher's for lip
+ * sync; and the viewer's RTCP: NACKs answered from the ring (RTX where
+ * negotiated), PLI/FIR passed to the publisher, receiver reports kept as
+ * loss and RTT.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <srtp2/srtp.h>
+
+#include "ngx_webrtc_media.h"
+
+
+#define NGX_WEBRTC_SR_INTERVAL      1000    /* ms */
+#define NGX_WEBRTC_VIEWER_KEYFRAME  300     /* ms between its requests */
+
+
+static void ngx_webrtc_viewer_send(ngx_webrtc_session_t *s,
+    ngx_webrtc_out_t *out, ngx_webrtc_source_t *src,
+    ngx_webrtc_rtp_header_t *h, u_char *pkt, uint16_t seq, ngx_uint_t rtx);
+static void ngx_webrtc_viewer_nack(ngx_webrtc_session_t *s,
+    ngx_webrtc_rtcp_packet_t *pkt);
+static void ngx_webrtc_viewer_report(ngx_webrtc_session_t *s,
+    ngx_webrtc_rtcp_packet_t *pkt);
+static ngx_webrtc_out_t *ngx_webrtc_viewer_out(ngx_webrtc_session_t *s,
+    uint32_t ssrc, ngx_uint_t *source);
+static uint64_t ngx_webrtc_viewer_ntp_now(ngx_webrtc_source_t *src,
+    ngx_msec_t now, uint32_t *rtp_ts);
+
+
+void
+ngx_webrtc_viewer_init(ngx_webrtc_session_t *s)
+{
+    ngx_uint_t           i;
+    ngx_webrtc_track_t  *t;
+
+    for (i = 0; i < s->rec->ntracks; i++) {
+        t = &s->rec->tracks[i];
+
+        if (t->source < NGX_WEBRTC_MAX_TRACKS) {
+            s->outs[t->source].track = t;
+        }
+    }
+}
+
+
+void
+ngx_webrtc_viewer_forward(ngx_webrtc_session_t *s, ngx_uint_t source,
+    ngx_webrtc_rtp_header_t *h, u_char *pkt, ngx_uint_t keyframe)
+{
+    uint16_t              seq;
+    uint32_t              gap;
+    ngx_msec_t            now;
+    ngx_webrtc_out_t     *out;
+    ngx_webrtc_source_t  *src;
+
+    out = &s->outs[source];
+
+    if (out->track == NULL
+        || s->srtp == NULL
+        || s->rec->state != NGX_WEBRTC_STATE_CONNECTED
+        || h->payload_len == 0)
+    {
+        return;
+    }
+
+    src = &s->room->shared->sources[source];
+    now = ngx_current_msec;
+
+    if (!out->running || h->ssrc != out->in_ssrc) {
+
+        /* a new viewer, or a new publisher: video starts at a keyframe */
+
+        if (!keyframe) {
+            if (now - out->keyframe_asked >= NGX_WEBRTC_VIEWER_KEYFRAME) {
+                out->keyframe_asked = now;
+                ngx_webrtc_room_ask_keyframe(s->room, source);
+            }
+
+            out->running = 0;
+            return;
+        }
+
+        if (out->started) {
+            /* continue the viewer's numbering where it stopped */
+            gap = (uint32_t) ((uint64_t) (now - out->last_time)
+                              * src->clock_rate / 1000);
+            out->seq_delta = (uint16_t) (out->last_seq + 1 - h->seq);
+            out->ts_delta = out->last_ts + (gap ? gap : 1) - h->ts;
+
+        } else {
+            out->seq_delta = (uint16_t) (ngx_webrtc_random_ssrc() - h->seq);
+            out->ts_delta = ngx_webrtc_random_ssrc() - h->ts;
+            out->last_seq = (uint16_t) (h->seq + out->seq_delta - 1);
+            out->started = 1;
+        }
+
+        out->in_ssrc = h->ssrc;
+        out->running = 1;
+    }
+
+    seq = (uint16_t) (h->seq + out->seq_delta);
+
+    if ((int16_t) (seq - out->last_seq) > 0) {
+        out->last_seq = seq;
+        out->last_ts = h->ts + out->ts_delta;
+        out->last_time = now;
+    }
+
+    ngx_webrtc_viewer_send(s, out, src, h, pkt, seq, 0);
+}
+
+
+/*
+ * Rewrites one packet for the viewer, encrypts it with the viewer's key and
+ * queues it; rtx: as an RTX packet (RFC 4588) of sequence number seq.
+ */
+static void
+ngx_webrtc_viewer_send(ngx_webrtc_session_t *s, ngx_webrtc_out_t *out,
+    ngx_webrtc_source_t *src, ngx_webrtc_rtp_header_t *h, u_char *pkt,
+    uint16_t seq, ngx_uint_t rtx)
+{
+    u_char                  *payload, *value;
+    size_t                   len, payload_len, vlen;
+    ngx_uint_t               next;
+    ngx_webrtc_track_t      *t;
+    ngx_webrtc_rtp_ext_t     ext[3];
+    ngx_webrtc_rtp_header_t  oh;
+    u_char                   buf[NGX_WEBRTC_RTP_BUF];
+    u_char                   rtx_payload[NGX_WEBRTC_MTU];
+
+    t = out->track;
+    next = 0;
+
+    /* the viewer's mid, and what the publisher's packet says */
+
+    if (t->ext_id[NGX_WEBRTC_EXT_MID] && t->mid_len) {
+        ext[next].id = t->ext_id[NGX_WEBRTC_EXT_MID];
+        ext[next].len = t->mid_len;
+        ext[next].data = t->mid;
+        next++;
+    }
+
+    if (t->ext_id[NGX_WEBRTC_EXT_ABS_SEND_TIME]
+        && src->ext_id[NGX_WEBRTC_EXT_ABS_SEND_TIME])
+    {
+        value = ngx_webrtc_rtp_find_ext(h,
+                                    src->ext_id[NGX_WEBRTC_EXT_ABS_SEND_TIME],
+                                    &vlen);
+        if (value && vlen == 3) {
+            ext[next].id = t->ext_id[NGX_WEBRTC_EXT_ABS_SEND_TIME];
+            ext[next].len = 3;
+            ext[next].data = value;
+            next++;
+        }
+    }
+
+    if (t->ext_id[NGX_WEBRTC_EXT_AUDIO_LEVEL]
+        && src->ext_id[NGX_WEBRTC_EXT_AUDIO_LEVEL])
+    {
+        value = ngx_webrtc_rtp_find_ext(h,
+                                    src->ext_id[NGX_WEBRTC_EXT_AUDIO_LEVEL],
+                                    &vlen);
+        if (value && vlen >= 1) {
+            ext[next].id = t->ext_id[NGX_WEBRTC_EXT_AUDIO_LEVEL];
+            ext[next].len = 1;
+            ext[next].data = value;
+            next++;
+        }
+    }
+
+    oh.pt = t->pt;
+    oh.marker = h->marker;
+    oh.seq = seq;
+    oh.ts = h->ts + out->ts_delta;
+    oh.ssrc = t->ssrc;
+
+    payload = pkt + h->header_len;
+    payload_len = h->payload_len;
+
+    if (rtx) {
+        /* RFC 4588: the original sequence number leads the payload */
+
+        if (payload_len + 2 > sizeof(rtx_payload)) {
+            return;
+        }
+
+        oh.pt = t->rtx_pt;
+        oh.seq = out->rtx_seq++;
+        oh.ssrc = t->rtx_ssrc;
+
+        rtx_payload[0] = (u_char) (seq >> 8);
+        rtx_payload[1] = (u_char) seq;
+        ngx_memcpy(rtx_payload + 2, payload, payload_len);
+
+        payload = rtx_payload;
+        payload_len += 2;
+    }
+
+    len = ngx_webrtc_rtp_write(buf, NGX_WEBRTC_MTU, &oh, ext, next, payload,
+                               payload_len);
+    if (len == 0) {
+        return;
+    }
+
+    if (!rtx) {
+        t->packets++;
+        t->bytes += len;
+        out->packets++;
+        out->octets += (uint32_t) payload_len;
+    }
+
+    ngx_webrtc_session_send_rtp(s, buf, len);
+}
+
+
+/* RTCP from a viewer, decrypted */
+void
+ngx_webrtc_viewer_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
+    size_t len)
+{
+    size_t                     pos;
+    uint32_t                   ssrc;
+    ngx_uint_t                 source;
+    ngx_webrtc_out_t          *out;
+    ngx_webrtc_rtcp_packet_t   pkt;
+
+    pos = 0;
+
+    while (ngx_webrtc_rtcp_next(buf, len, &pos, &pkt) == NGX_OK) {
+
+        switch (pkt.type) {
+
+        case NGX_WEBRTC_RTCP_SR:
+        case NGX_WEBRTC_RTCP_RR:
+            ngx_webrtc_viewer_report(s, &pkt);
+            break;
+
+        case NGX_WEBRTC_RTCP_RTPFB:
+            if (pkt.count == 1) {
+                ngx_webrtc_viewer_nack(s, &pkt);
+            }
+
+            break;
+
+        case NGX_WEBRTC_RTCP_PSFB:
+            if (pkt.count != 1 && pkt.count != 4) {
+                break;
+            }
+
+            ssrc = ngx_webrtc_rtcp_keyframe_ssrc(&pkt);
+            out = ngx_webrtc_viewer_out(s, ssrc, &source);
+
+            if (out) {
+                out->track->plis++;
+                ngx_webrtc_room_ask_keyframe(s->room, source);
+            }
+
+            break;
+
+        default:
+            break;
+        }
+    }
+}
+
+
+static void
+ngx_webrtc_viewer_nack(ngx_webrtc_session_t *s, ngx_webrtc_rtcp_packet_t *pkt)
+{
+    uint16_t                  seqs[64], in_seq;
+    uint32_t                  media_ssrc;
+    ngx_uint_t                i, n, source;
+    ngx_webrtc_out_t         *out;
+    ngx_webrtc_source_t      *src;
+    ngx_webrtc_ring_slot_t    slot;
+    ngx_webrtc_rtp_header_t   h;
+
+    n = ngx_webrtc_rtcp_parse_nack(pkt, &media_ssrc, seqs, 64);
+
+    out = ngx_webrtc_viewer_out(s, media_ssrc, &source);
+    if (out == NULL || !out->running) {
+        return;
+    }
+
+    src = &s->room->shared->sources[source];
+    if (src->ring == NULL) {
+        return;
+    }
+
+    for (i = 0; i < n; i++) {
+        in_seq = (uint16_t) (seqs[i] - out->seq_delta);
+
+        if (ngx_webrtc_ring_find(src->ring, out->in_ssrc, in_seq, &slot)
+            != NGX_OK
+            || ngx_webrtc_rtp_parse(&h, slot.data, slot.len) != NGX_OK)
+        {
+            continue;
+        }
+
+        out->track->nacks++;
+
+        ngx_webrtc_viewer_send(s, out, src, &h, slot.data, seqs[i],
+                               out->track->rtx_pt && out->track->rtx_ssrc);
+    }
+}
+
+
+static void
+ngx_webrtc_viewer_report(ngx_webrtc_session_t *s,
+    ngx_webrtc_rtcp_packet_t *pkt)
+{
+    ngx_uint_t                 i, source;
+    ngx_msec_t                 delay;
+    ngx_webrtc_out_t          *out;
+    ngx_webrtc_rtcp_report_t   rb;
+
+    for (i = 0; ngx_webrtc_rtcp_parse_report(pkt, i, &rb) == NGX_OK; i++) {
+
+        out = ngx_webrtc_viewer_out(s, rb.ssrc, &source);
+        if (out == NULL) {
+            continue;
+        }
+
+        out->track->loss = rb.fraction;
+        out->track->lost = rb.lost > 0 ? (uint64_t) rb.lost : 0;
+
+        /* RFC 3550 6.4.1: RTT from our SR's time and the viewer's delay */
+
+        if (rb.lsr && rb.lsr == out->sr_ntp_mid) {
+            delay = (ngx_msec_t) ((uint64_t) rb.dlsr * 1000 / 65536);
+
+            if (ngx_current_msec - out->sr_sent >= delay) {
+                out->track->rtt = (uint32_t) (ngx_current_msec
+                                              - out->sr_sent - delay);
+            }
+        }
+    }
+}
+
+
+static ngx_webrtc_out_t *
+ngx_webrtc_viewer_out(ngx_webrtc_session_t *s, uint32_t ssrc,
+    ngx_uint_t *source)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_WEBRTC_MAX_TRACKS; i++) {
+        if (s->outs[i].track
+            && (s->outs[i].track->ssrc == ssrc
+                || (s->outs[i].track->rtx_ssrc
+                    && s->outs[i].track->rtx_ssrc == ssrc)))
+        {
+            *source = i;
+            return &s->outs[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* once a second: an SR per track, mapped from the publisher's clock */
+void
+ngx_webrtc_viewer_tick(ngx_webrtc_session_t *s)
+{
+    u_char               *p;
+    uint32_t              rtp_ts;
+    uint64_t              ntp;
+    ngx_uint_t            i;
+    ngx_msec_t            now;
+    ngx_webrtc_out_t     *out;
+    ngx_webrtc_source_t  *src;
+    u_char                buf[NGX_WEBRTC_RTP_BUF];
+
+    now = ngx_current_msec;
+
+    if (now - s->last_sr < NGX_WEBRTC_SR_INTERVAL || s->room == NULL) {
+        return;
+    }
+
+    s->last_sr = now;
+    p = buf;
+
+    for (i = 0; i < NGX_WEBRTC_MAX_TRACKS; i++) {
+        out = &s->outs[i];
+
+        if (out->track == NULL || !out->started
+            || i >= s->room->shared->nsources)
+        {
+            continue;
+        }
+
+        src = &s->room->shared->sources[i];
+
+        ntp = ngx_webrtc_viewer_ntp_now(src, now, &rtp_ts);
+        if (ntp == 0) {
+            continue;
+        }
+
+        p += ngx_webrtc_rtcp_write_sr(p, buf + NGX_WEBRTC_MTU - p,
+                                      out->track->ssrc, ntp,
+                                      rtp_ts + out->ts_delta, out->packets,
+                                      out->octets);
+
+        out->sr_ntp_mid = (uint32_t) (ntp >> 16);
+        out->sr_sent = now;
+    }
+
+    if (p != buf) {
+        ngx_webrtc_session_send_rtcp(s, buf, p - buf);
+    }
+}
+
+
+/*
+ * The NTP time and the publisher's RTP timestamp of now, extrapolated from
+ * its last SR; 0 when it sent none yet.
+ */
+static uint64_t
+ngx_webrtc_viewer_ntp_now(ngx_webrtc_source_t *src, ngx_msec_t now,
+    uint32_t *rtp_ts)
+{
+    uint64_t    ntp;
+    ngx_msec_t  sr_time, elapsed;
+
+    sr_time = src->sr_time;
+    ngx_memory_barrier();
+
+    if (sr_time == 0) {
+        return 0;
+    }
+
+    elapsed = now - sr_time;
+    ntp = src->sr_ntp;
+
+    *rtp_ts = src->sr_rtp
+              + (uint32_t) ((uint64_t) elapsed * src->clock_rate / 1000);
+
+    /* NTP: 32.32 fixed point seconds */
+
+    return ntp + ((uint64_t) elapsed << 32) / 1000;
+}
