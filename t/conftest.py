@@ -42,6 +42,7 @@ MODULE_ORDER = [
     "test_whip_ice",
     "test_whip_aiortc",
     "test_whip_obs",
+    "test_whip_rtcp",
     "test_whip_chromium",
 ]
 
@@ -365,6 +366,21 @@ class NginxServer:
     def whip_delete(self, location, token="demo"):
         return self.request("DELETE", location, token=token)
 
+    def delete_all_sessions(self):
+        """DELETE whatever the status page still lists (so that one failed
+        test does not leave a publisher behind for the next); returns the
+        ids it found."""
+        try:
+            sessions = self.status().get("sessions", [])
+        except Exception:
+            return []
+        for s in sessions:
+            try:
+                self.whip_delete("/whip/%s/%s" % (s["room"], s["id"]))
+            except Exception:
+                pass
+        return [s.get("id") for s in sessions]
+
 
 _LIVE = []        # servers running now
 _STARTED = []     # every server started in this run, in order
@@ -418,6 +434,7 @@ def _start(**overrides):
         srv.start()
     except Exception:
         srv.stop()
+        srv.cleanup()       # the exception carries the log tail
         raise
     return srv
 
@@ -468,6 +485,17 @@ def _watch_workers(request):
                     + "\n".join(crashed), pytrace=False)
 
 
+@pytest.fixture(autouse=True)
+def _clean_shared_nginx(request):
+    """After each test that used the module's shared nginx, remove any
+    session it left behind (its own assertions have run by then)."""
+    yield
+    if "nginx" in request.fixturenames:
+        srv = request.getfixturevalue("nginx")
+        if srv.proc is not None and srv.proc.poll() is None:
+            srv.delete_all_sessions()
+
+
 @pytest.fixture
 def sdp_offer():
     return read_sdp
@@ -492,3 +520,9 @@ def sdp_attr(sdp, name):
     """First value of a=name:VALUE in `sdp` (session or media level)."""
     m = re.search(r"^a=%s:(.*?)\r?$" % re.escape(name), sdp, re.M)
     return m.group(1).strip() if m else None
+
+
+def pytest_configure(config):
+    # aiortc 1.4 imports audioop (deprecated in Python 3.11+)
+    config.addinivalue_line("filterwarnings",
+                            "ignore:'audioop' is deprecated")

@@ -120,6 +120,7 @@ def test_status_room_entry(nginx):
     assert rooms[0]["publisher"] == sid, rooms
     assert rooms[0]["sessions"] == 1, rooms
     s = session_by_id(st, sid)
+    assert "port" in s, "status session has no \"port\": %s" % s
     assert s["port"] == nginx.udp_base + s["worker"], s
 
 

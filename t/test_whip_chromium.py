@@ -161,3 +161,42 @@ def test_chromium_shows_server_error(nginx, chromium):
     assert err and "401" in err, err
     assert "401" in text, text
     assert not room_sessions(nginx.status(), "chrome-err")
+
+
+def test_chromium_form_publish(nginx, chromium):
+    """Without query parameters the page waits; filling the form and
+    pressing Publish, then Stop, works."""
+    room = "chrome-form"
+
+    async def main():
+        async with chromium.page() as page:
+            await page.navigate("%s/publish.html" % nginx.base_url)
+            await asyncio.sleep(1)
+            idle = room_sessions(await astatus(nginx), room)
+            await page.evaluate(
+                "document.getElementById('room').value = '%s';"
+                "document.getElementById('token').value = 'demo';"
+                "document.getElementById('room')"
+                ".dispatchEvent(new Event('input'));"
+                "document.getElementById('button').click()" % room)
+            await wait_page_connected(page, 15)
+            live = room_sessions(await astatus(nginx), room)
+            link = await page.evaluate(
+                "document.getElementById('playlink').getAttribute('href')")
+            label = await page.evaluate(
+                "document.getElementById('button').textContent")
+            await page.evaluate("document.getElementById('button').click()")
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 3 and \
+                    room_sessions(await astatus(nginx), room):
+                await asyncio.sleep(0.2)
+            after = room_sessions(await astatus(nginx), room)
+            return idle, live, link, label, after
+
+    idle, live, link, label, after = asyncio.run(
+        asyncio.wait_for(main(), 60))
+    assert idle == [], "the page published without being asked: %s" % idle
+    assert len(live) == 1, live
+    assert link == "/play.html?room=%s" % room, link
+    assert label == "Stop", label
+    assert after == [], "Stop did not DELETE: %s" % after

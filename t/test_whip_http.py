@@ -118,7 +118,10 @@ def test_post_answer(nginx, offer):
         assert s, "session %s not in status: %s" % (sid, nginx.status())
         assert s["room"] == "answer1" and s["kind"] == "whip", s
         assert s["state"] in ("new", "ice"), s
-        assert s["port"] == cands[0][1], s
+        assert "port" in s, "status session has no \"port\": %s" % s
+        assert s["port"] == cands[0][1], \
+            "status port %s, answer's candidate port %s" % (s["port"],
+                                                          cands[0][1])
         assert s["port"] == nginx.udp_base + s["worker"], s
         assert 0 <= s["worker"] < nginx.workers, s
         rooms = [x for x in nginx.status()["rooms"]
@@ -169,17 +172,38 @@ def test_post_codec_choice(nginx):
 
 
 def test_patch_trickle(nginx):
+    """RFC 8840 trickle fragments as WHIP clients send them (RFC 9725
+    4.3.1): with the session's own ufrag/pwd, with If-Match: <ETag>, and
+    bare candidates. An ICE-lite server may ignore the candidates, but it
+    must accept them: 204, no body."""
     sdp = read_sdp(CHROME)
     r = nginx.whip_post("trickle", sdp)
     assert r.status_code == 201, r.text
     loc = r.headers["Location"]
+    etag = r.headers.get("ETag")
+    ufrag, pwd = ice_credentials(sdp)
+    ctype = {"Content-Type": "application/trickle-ice-sdpfrag"}
+    bare = ("m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n"
+            "a=candidate:1 1 udp 2130706431 127.0.0.1 9999 typ host\r\n"
+            "a=end-of-candidates\r\n")
+    cases = [
+        ("same ufrag/pwd", trickle_sdpfrag(ufrag, pwd), {}),
+        ("same ufrag/pwd + If-Match: ETag", trickle_sdpfrag(ufrag, pwd),
+         {"If-Match": etag} if etag else {}),
+        ("candidates only", bare, {}),
+    ]
     try:
-        ufrag, pwd = ice_credentials(sdp)
+        for name, body, extra in cases:
+            p = nginx.request("PATCH", loc, data=body,
+                              headers=dict(ctype, **extra))
+            assert p.status_code == 204, \
+                "trickle PATCH (%s): %d %r" % (name, p.status_code,
+                                               p.text[:200])
+            assert p.content == b"", p.content[:200]
         p = nginx.request("PATCH", loc, data=trickle_sdpfrag(ufrag, pwd),
-                          headers={"Content-Type":
-                                   "application/trickle-ice-sdpfrag"})
-        assert p.status_code == 204, (p.status_code, p.text[:200])
-        assert p.content == b"", p.content[:200]
+                          headers={"Content-Type": "text/plain"})
+        assert p.status_code == 415, \
+            "PATCH as text/plain: %d %r" % (p.status_code, p.text)
     finally:
         delete_ok(nginx, loc)
 
@@ -283,27 +307,56 @@ def test_put_405(nginx):
         "Allow: %r" % allow
 
 
-def test_options(nginx):
-    r = nginx.request("OPTIONS", "/whip/room1", token=None, headers={
+def preflight(nginx, path, method):
+    return nginx.request("OPTIONS", path, token=None, headers={
         "Origin": "http://example.org",
-        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Method": method,
         "Access-Control-Request-Headers": "authorization, content-type"})
+
+
+def check_cors(r, methods):
     assert r.status_code in (200, 204), (r.status_code, r.text[:200])
     h = r.headers
     for name in ("Access-Control-Allow-Origin",
                  "Access-Control-Allow-Methods",
                  "Access-Control-Allow-Headers"):
         assert h.get(name), "OPTIONS: no %s in %s" % (name, dict(h))
-    assert "application/sdp" in h.get("Accept-Post", ""), dict(h)
-    methods = [m.strip().upper()
+    allowed = [m.strip().upper()
                for m in h["Access-Control-Allow-Methods"].split(",")]
-    for m in ("POST", "DELETE", "PATCH"):
-        assert m in methods, "Access-Control-Allow-Methods: %r" % methods
-    allowed = h["Access-Control-Allow-Headers"].lower()
-    # a browser on another origin POSTs with these two
-    assert "authorization" in allowed and "content-type" in allowed, \
-        "Access-Control-Allow-Headers: %r" % allowed
+    for m in methods:
+        assert m in allowed, "Access-Control-Allow-Methods: %r" % allowed
+    hdrs = h["Access-Control-Allow-Headers"].lower()
+    # a browser on another origin sends these two
+    assert "authorization" in hdrs and "content-type" in hdrs, \
+        "Access-Control-Allow-Headers: %r" % hdrs
+
+
+def test_options(nginx):
+    r = preflight(nginx, "/whip/room1", "POST")
+    check_cors(r, ["POST"])
+    assert "application/sdp" in r.headers.get("Accept-Post", ""), \
+        dict(r.headers)
+    # RFC 9725 4.6: no ICE servers (credentials) on a CORS preflight
+    ice = [u for u, p in parse_links(r) if p.get("rel") == "ice-server"]
+    assert not ice, "ICE servers on a CORS preflight: %s" % ice
+
+    # a plain OPTIONS (not a preflight) also answers Accept-Post
+    r = nginx.request("OPTIONS", "/whip/room1")
+    assert r.status_code in (200, 204), (r.status_code, r.text[:200])
+    assert "application/sdp" in r.headers.get("Accept-Post", ""), \
+        dict(r.headers)
     assert_no_sessions(nginx, "OPTIONS")
+
+
+def test_options_resource(nginx):
+    """The session URL is what a browser DELETEs/PATCHes cross-origin."""
+    r = nginx.whip_post("optres", read_sdp(CHROME))
+    assert r.status_code == 201, r.text
+    loc = r.headers["Location"]
+    try:
+        check_cors(preflight(nginx, loc, "DELETE"), ["DELETE", "PATCH"])
+    finally:
+        delete_ok(nginx, loc)
 
 
 def test_unknown_resource_404(nginx):

@@ -257,7 +257,8 @@ class WhipPublisher:
 
     def __init__(self, base_url, room, token="demo", video_codec="VP8",
                  audio=True, video=True, munge=None, width=320, height=240,
-                 h264_profiles=("42e01f", "42001f"), rtx=True):
+                 h264_profiles=("42e01f", "42001f"), rtx=True,
+                 record_rtcp=False):
         self.base_url = base_url
         self.room = room
         self.token = token
@@ -267,6 +268,8 @@ class WhipPublisher:
         self.width, self.height = width, height
         self.h264_profiles = h264_profiles
         self.rtx = rtx
+        self.want_rtcp_log = record_rtcp
+        self.rtcp_log = []
         self.pc = None
         self.offer = None          # what aiortc produced
         self.offer_posted = None   # what we POSTed
@@ -342,6 +345,8 @@ class WhipPublisher:
             self.video_track = SyntheticVideoTrack(self.width, self.height)
             t = self.pc.addTransceiver(self.video_track, direction="sendonly")
             t.setCodecPreferences(self._video_prefs())
+        if self.want_rtcp_log:
+            self.record_rtcp()
         # aiortc gathers all candidates inside setLocalDescription
         await self.pc.setLocalDescription(await self.pc.createOffer())
         self.offer = self.pc.localDescription.sdp
@@ -421,6 +426,63 @@ class WhipPublisher:
                                      "fractionLost": s.fractionLost}
             out[sender.track.kind] = ent
         return out
+
+    # -- instrumentation of the real client (what the server sent us,
+    #    and loss we cause on our own side)
+
+    def record_rtcp(self):
+        """Log every RTCP packet the server sends to our senders into
+        self.rtcp_log as (seconds, sender kind, packet class, fmt, info)."""
+        self.rtcp_log = []
+        for sender in self.pc.getSenders():
+            if sender.track is None:
+                continue
+            orig = sender._handle_rtcp_packet
+            kind = sender.track.kind
+
+            async def rec(packet, orig=orig, kind=kind):
+                info = None
+                if hasattr(packet, "lost"):
+                    info = list(packet.lost)
+                elif hasattr(packet, "reports"):
+                    info = [(r.ssrc, r.packets_lost, r.lsr, r.dlsr)
+                            for r in packet.reports]
+                self.rtcp_log.append((
+                    round(time.monotonic() - (self._t0 or 0), 3), kind,
+                    type(packet).__name__, getattr(packet, "fmt", None),
+                    info))
+                await orig(packet)
+
+            sender._handle_rtcp_packet = rec
+
+    def drop_outgoing(self, kind="video", every=20, skip=0):
+        """Drop the first transmission of every `every`-th RTP packet of
+        our `kind` track before SRTP (retransmissions pass). The dropped
+        sequence numbers collect in self.dropped; set self.dropping to
+        False to stop."""
+        sender = [s for s in self.pc.getSenders()
+                  if s.track is not None and s.track.kind == kind][0]
+        transport = sender.transport
+        ssrc = sender._ssrc
+        self.dropped = []
+        self.dropping = True
+        seen = set()
+        counter = [0]
+        orig = transport._send_rtp
+
+        async def send(data):
+            if len(data) >= 12 and not (192 <= data[1] <= 223):
+                pkt_ssrc = int.from_bytes(data[8:12], "big")
+                seq = int.from_bytes(data[2:4], "big")
+                if self.dropping and pkt_ssrc == ssrc and seq not in seen:
+                    seen.add(seq)
+                    counter[0] += 1
+                    if counter[0] > skip and counter[0] % every == 0:
+                        self.dropped.append(seq)
+                        return
+            await orig(data)
+
+        transport._send_rtp = send
 
     async def close(self):
         if self.pc is not None:
