@@ -26,7 +26,7 @@ NGX_INCS    := -I$(NGX_BUILD)/objs -I$(NGX_BUILD)/src/core \
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
                $(NGX_INCS)
 
-UNIT_TESTS  := sdp rtp rtcp
+UNIT_TESTS  := sdp rtp rtcp ring
 
 .PHONY: all run test deps test-deps build unit e2e static clean
 
@@ -60,7 +60,9 @@ run: deps build
 $(BUILD)/unit/%: $(TOP)/t/unit/test_%.c $(NGX_BUILD)/objs/Makefile $(SRCS)
 	@mkdir -p $(BUILD)/unit
 	cc $(UNIT_CFLAGS) -o $@ $< $(TOP)/src/ngx_webrtc_$*.c \
-	    $(if $(filter rtcp,$*),$(TOP)/src/ngx_webrtc_rtp.c)
+	    $(if $(filter rtcp,$*),$(TOP)/src/ngx_webrtc_rtp.c) \
+	    $(if $(filter ring,$*),$(TOP)/src/ngx_webrtc_rtp.c \
+	        $(TOP)/src/ngx_webrtc_rtcp.c)
 
 unit: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 	@for t in $(UNIT_TESTS); do \
