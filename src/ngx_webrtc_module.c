@@ -151,7 +151,7 @@ ngx_webrtc_init_conf(ngx_cycle_t *cycle, void *conf)
     ngx_str_t         *a;
     ngx_core_conf_t   *ccf;
 
-    ngx_conf_init_size_value(wcf->zone_size, 16 * 1024 * 1024);
+    ngx_conf_init_size_value(wcf->zone_size, 64 * 1024 * 1024);
     ngx_conf_init_msec_value(wcf->consent_timeout, 30000);
     ngx_conf_init_msec_value(wcf->dtls_timeout, 10000);
     ngx_conf_init_uint_value(wcf->max_sessions, 0);

@@ -47,6 +47,45 @@
     "t=0 0\r\n"
 
 
+/* a WHEP viewer's sections, shaped like Chromium's */
+
+#define VIEWER_SESSION                                                        \
+    "a=fingerprint:sha-256 " FP "\r\n"                                        \
+    "a=ice-ufrag:abcd\r\n"                                                    \
+    "a=ice-pwd:0123456789abcdefghijkl\r\n"
+
+#define VIEWER_AUDIO(mid, dir)                                                \
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\n"                                   \
+    "a=mid:" mid "\r\n"                                                       \
+    "a=" dir "\r\n"                                                           \
+    "a=rtcp-mux\r\n"                                                          \
+    "a=extmap:14 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"             \
+    "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"   \
+    "\r\n"                                                                    \
+    "a=extmap:4 http://www.ietf.org/id/"                                      \
+    "draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"                  \
+    "a=extmap:9 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"                      \
+    "a=rtpmap:111 opus/48000/2\r\n"                                           \
+    "a=rtcp-fb:111 transport-cc\r\n"                                          \
+    "a=fmtp:111 minptime=10;useinbandfec=1\r\n"                               \
+    "a=rtpmap:0 PCMU/8000\r\n"
+
+#define VIEWER_VP8(mid, dir)                                                  \
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"                                   \
+    "a=mid:" mid "\r\n"                                                       \
+    "a=" dir "\r\n"                                                           \
+    "a=rtcp-mux\r\n"                                                          \
+    "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"   \
+    "\r\n"                                                                    \
+    "a=extmap:9 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"                      \
+    "a=extmap:14 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"             \
+    "a=rtpmap:96 VP8/90000\r\n"                                               \
+    "a=rtcp-fb:96 goog-remb\r\n"                                              \
+    "a=rtcp-fb:96 nack\r\n"                                                   \
+    "a=rtpmap:97 rtx/90000\r\n"                                               \
+    "a=fmtp:97 apt=96\r\n"
+
+
 #define copy_lit(s)  copy(s, sizeof(s) - 1)
 
 
@@ -270,16 +309,23 @@ init_conf(ngx_webrtc_sdp_answer_conf_t *conf)
 }
 
 
-/* the answer parses back as an SDP and says what was negotiated */
+/*
+ * The answer parses back as an SDP and says what was negotiated; conf NULL:
+ * a recvonly answer, else conf->direction's with conf's SSRCs.
+ */
 
 static void
-check_reparse(ngx_webrtc_sdp_offer_t *o, u_char *a, size_t n)
+check_reparse_conf(ngx_webrtc_sdp_offer_t *o, u_char *a, size_t n,
+    ngx_webrtc_sdp_answer_conf_t *conf)
 {
-    ngx_uint_t               i, j, e;
+    uint32_t                 ssrc, rtx_ssrc;
+    ngx_uint_t               i, j, e, send;
     test_buf_t               b;
     const char              *err;
     ngx_webrtc_sdp_media_t  *m, *r;
     ngx_webrtc_sdp_codec_t  *c, *rc;
+
+    send = (conf && conf->direction == NGX_WEBRTC_DIR_SEND);
 
     b = copy(a, n);
     err = NULL;
@@ -319,7 +365,8 @@ check_reparse(ngx_webrtc_sdp_offer_t *o, u_char *a, size_t n)
         c = &m->codecs[m->codec];
 
         CHECK(r->port == 9);
-        CHECK(r->direction == NGX_WEBRTC_DIR_RECV);
+        CHECK(r->direction == (send ? NGX_WEBRTC_DIR_SEND
+                                    : NGX_WEBRTC_DIR_RECV));
         CHECK(r->rtcp_mux);
         CHECK(r->rtcp_rsize == m->rtcp_rsize);
         CHECK(r->setup == NGX_WEBRTC_SETUP_PASSIVE);
@@ -339,8 +386,16 @@ check_reparse(ngx_webrtc_sdp_offer_t *o, u_char *a, size_t n)
               && (c->fmtp.len == 0
                   || memcmp(rc->fmtp.data, c->fmtp.data, c->fmtp.len) == 0));
         CHECK(rc->fb_nack == c->fb_nack && rc->fb_pli == c->fb_pli
-              && rc->fb_fir == c->fb_fir && rc->fb_remb == c->fb_remb
-              && rc->fb_twcc == c->fb_twcc);
+              && rc->fb_fir == c->fb_fir);
+
+        if (send) {
+            /* no bandwidth estimates for a sender without congestion
+               control */
+            CHECK(!rc->fb_remb && !rc->fb_twcc);
+
+        } else {
+            CHECK(rc->fb_remb == c->fb_remb && rc->fb_twcc == c->fb_twcc);
+        }
 
         if (m->rtx >= 0 && r->ncodecs == 2) {
             CHECK(r->codecs[1].pt == m->codecs[m->rtx].pt);
@@ -359,12 +414,61 @@ check_reparse(ngx_webrtc_sdp_offer_t *o, u_char *a, size_t n)
         /* a=rid:X recv and a=simulcast:recv: nothing we would receive */
         CHECK(r->nrids == 0 && !r->simulcast);
 
-        if (m->simulcast) {
+        if (m->simulcast && !send) {
             CHECK(has(a, n, "\r\na=simulcast:recv "));
+        }
+
+        if (!send) {
+            CHECK(r->nssrcs == 0 && r->msid.len == 0);
+            continue;
+        }
+
+        /* a=msid:<stream> <stream>-<mid>, in a=msid and a=ssrc lines */
+
+        snprintf(scratch, sizeof(scratch), "%.*s %.*s-%.*s",
+                 (int) conf->msid_stream.len, conf->msid_stream.data,
+                 (int) conf->msid_stream.len, conf->msid_stream.data,
+                 (int) m->mid.len, m->mid.data);
+
+        CHECK(str_eq(&r->msid, conf->msid_stream.len ? scratch : ""));
+
+        ssrc = conf->ssrcs[i];
+        rtx_ssrc = (m->rtx >= 0) ? conf->rtx_ssrcs[i] : 0;
+
+        if (ssrc == 0) {
+            CHECK(r->nssrcs == 0);
+            continue;
+        }
+
+        CHECK(r->nssrcs == (rtx_ssrc ? 2u : 1u));
+        CHECK(r->ssrcs[0] == ssrc);
+        CHECK(r->fid_primary == (rtx_ssrc ? ssrc : 0));
+        CHECK(r->fid_rtx == rtx_ssrc);
+        CHECK(r->cname.len == conf->cname.len
+              && memcmp(r->cname.data, conf->cname.data, r->cname.len) == 0);
+
+        if (rtx_ssrc) {
+            CHECK(r->ssrcs[1] == rtx_ssrc);
+        }
+
+        if (conf->msid_stream.len) {
+            snprintf(scratch, sizeof(scratch), "\r\na=ssrc:%lu msid:%.*s "
+                     "%.*s-%.*s\r\n", (unsigned long) ssrc,
+                     (int) conf->msid_stream.len, conf->msid_stream.data,
+                     (int) conf->msid_stream.len, conf->msid_stream.data,
+                     (int) m->mid.len, m->mid.data);
+            CHECK(has(a, n, scratch));
         }
     }
 
     free(b.data);
+}
+
+
+static void
+check_reparse(ngx_webrtc_sdp_offer_t *o, u_char *a, size_t n)
+{
+    check_reparse_conf(o, a, n, NULL);
 }
 
 
@@ -1122,7 +1226,9 @@ test_answer_buffer(void)
     CHECK(has(answer, n, "\r\na=ssrc:11 cname:ngxcname\r\n"));
     CHECK(has(answer, n, "\r\na=ssrc-group:FID 22 23\r\n"
                          "a=ssrc:22 cname:ngxcname\r\n"
-                         "a=ssrc:23 cname:ngxcname\r\n"));
+                         "a=ssrc:22 msid:ngxstream ngxstream-1\r\n"
+                         "a=ssrc:23 cname:ngxcname\r\n"
+                         "a=ssrc:23 msid:ngxstream ngxstream-1\r\n"));
     CHECK(count(answer, n, "\r\na=msid:ngxstream ") == 2);
 
     free(b.data);
@@ -1494,6 +1600,731 @@ test_frag(void)
 }
 
 
+static ngx_webrtc_sdp_source_t
+source(ngx_uint_t type, ngx_uint_t codec, uint32_t profile_level_id,
+    ngx_uint_t packetization_mode, ngx_uint_t profile)
+{
+    ngx_webrtc_sdp_source_t  src;
+
+    memset(&src, 0, sizeof(ngx_webrtc_sdp_source_t));
+
+    src.type = type;
+    src.codec = (u_char) codec;
+    src.channels = (type == NGX_WEBRTC_MEDIA_AUDIO) ? 2 : 0;
+    src.clock_rate = (type == NGX_WEBRTC_MEDIA_AUDIO) ? 48000 : 90000;
+    src.profile_level_id = profile_level_id;
+    src.packetization_mode = (u_char) packetization_mode;
+    src.profile = (u_char) profile;
+
+    return src;
+}
+
+
+#define VP8_SOURCE                                                            \
+    source(NGX_WEBRTC_MEDIA_VIDEO, NGX_WEBRTC_CODEC_VP8, 0, 0, 0)
+#define OPUS_SOURCE                                                           \
+    source(NGX_WEBRTC_MEDIA_AUDIO, NGX_WEBRTC_CODEC_OPUS, 0, 0, 0)
+#define H264_SOURCE(plid, pm)                                                 \
+    source(NGX_WEBRTC_MEDIA_VIDEO, NGX_WEBRTC_CODEC_H264, plid, pm, 0)
+
+
+/* the viewer's payload type chosen for a section, -1 none */
+
+static ngx_int_t
+sent_pt(ngx_webrtc_sdp_media_t *m)
+{
+    if (m->codec < 0 || m->codec >= (ngx_int_t) m->ncodecs) {
+        return -1;
+    }
+
+    return m->codecs[m->codec].pt;
+}
+
+
+static ngx_int_t
+sent_rtx_pt(ngx_webrtc_sdp_media_t *m)
+{
+    if (m->rtx < 0 || m->rtx >= (ngx_int_t) m->ncodecs) {
+        return -1;
+    }
+
+    return m->codecs[m->rtx].pt;
+}
+
+
+/* negotiates a video source against the offer, returns the pt or -1 */
+
+static ngx_int_t
+send_video(ngx_webrtc_sdp_source_t video, ngx_uint_t index,
+    const char **err)
+{
+    ngx_webrtc_sdp_source_t  sources[2];
+
+    sources[0] = OPUS_SOURCE;
+    sources[1] = video;
+    *err = NULL;
+
+    if (ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, err) != NGX_OK) {
+        return -1;
+    }
+
+    return sent_pt(&offer.media[index]);
+}
+
+
+static void
+init_send_conf(ngx_webrtc_sdp_answer_conf_t *conf)
+{
+    ngx_uint_t  i;
+
+    init_conf(conf);
+
+    conf->direction = NGX_WEBRTC_DIR_SEND;
+    conf->cname.data = (u_char *) "ngxcname";
+    conf->cname.len = 8;
+    conf->msid_stream.data = (u_char *) "live";
+    conf->msid_stream.len = 4;
+
+    for (i = 0; i < NGX_WEBRTC_SDP_MAX_MEDIA; i++) {
+        conf->ssrcs[i] = 1001 + 100 * i;
+        conf->rtx_ssrcs[i] = 1002 + 100 * i;
+    }
+}
+
+
+/* every smaller buffer gets 0 and is not written past its end */
+
+static void
+check_sizes(ngx_webrtc_sdp_offer_t *o, ngx_webrtc_sdp_answer_conf_t *conf)
+{
+    size_t       n, size, i, bad_ret, bad_guard;
+    u_char      *buf;
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), o, conf);
+    CHECK(n > 0);
+
+    bad_ret = 0;
+    bad_guard = 0;
+
+    for (size = 0; size <= n; size++) {
+        buf = malloc(size + 64);
+        memset(buf, 0xA5, size + 64);
+
+        if (ngx_webrtc_sdp_write_answer(buf, size, o, conf)
+            != (size == n ? n : 0))
+        {
+            bad_ret++;
+        }
+
+        for (i = size; i < size + 64; i++) {
+            if (buf[i] != 0xA5) {
+                bad_guard++;
+                break;
+            }
+        }
+
+        if (size == n && memcmp(buf, answer, n) != 0) {
+            bad_ret++;
+        }
+
+        free(buf);
+    }
+
+    CHECK(bad_ret == 0);
+    CHECK(bad_guard == 0);
+}
+
+
+static void
+test_send_chromium(void)
+{
+    size_t                        n;
+    test_buf_t                    b, t;
+    const char                   *err;
+    ngx_webrtc_sdp_media_t       *v, *a;
+    ngx_webrtc_sdp_source_t       sources[2];
+    ngx_webrtc_sdp_answer_conf_t  conf;
+
+    b = load("chromium-156-whep-offer.sdp");
+    CHECK(b.len > 0);
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, b.data, b.len, &err) == NGX_OK);
+
+    v = &offer.media[0];
+    a = &offer.media[1];
+
+    /* VP9 profile-id and AV1 profile */
+    CHECK(codec(v, 98) && codec(v, 98)->profile == 0);
+    CHECK(codec(v, 100) && codec(v, 100)->profile == 2);
+    CHECK(codec(v, 35) && codec(v, 35)->profile == 1);
+    CHECK(codec(v, 37) && codec(v, 37)->profile == 3);
+    CHECK(codec(v, 45) && codec(v, 45)->profile == 0);
+    CHECK(codec(v, 47) && codec(v, 47)->profile == 1);
+    CHECK(codec(v, 96) && codec(v, 96)->profile == 0);
+    CHECK(v->source == -1 && a->source == -1);
+
+    /* VP8 and Opus */
+
+    sources[0] = VP8_SOURCE;
+    sources[1] = OPUS_SOURCE;
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, &err) == NGX_OK);
+    CHECK(err == NULL);
+
+    CHECK(v->accepted && v->source == 0);
+    CHECK(sent_pt(v) == 96 && sent_rtx_pt(v) == 97);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_MID] == 9);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_ABS_SEND_TIME] == 2);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_TWCC] == 0);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_RID] == 0);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_RRID] == 0);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_AUDIO_LEVEL] == 0);
+
+    CHECK(a->accepted && a->source == 1);
+    CHECK(sent_pt(a) == 111 && a->rtx == -1);
+    CHECK(a->ext_id[NGX_WEBRTC_EXT_AUDIO_LEVEL] == 14);
+    CHECK(a->ext_id[NGX_WEBRTC_EXT_ABS_SEND_TIME] == 2);
+    CHECK(a->ext_id[NGX_WEBRTC_EXT_MID] == 9);
+    CHECK(a->ext_id[NGX_WEBRTC_EXT_TWCC] == 0);
+
+    init_send_conf(&conf);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+
+    CHECK(has(answer, n, "\r\na=group:BUNDLE 0 1\r\n"));
+    CHECK(has(answer, n, "\r\nm=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"
+                         "c=IN IP4 0.0.0.0\r\n"
+                         "a=mid:0\r\n"
+                         "a=sendonly\r\n"
+                         "a=msid:live live-0\r\n"));
+    CHECK(has(answer, n, "\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+                         "c=IN IP4 0.0.0.0\r\n"
+                         "a=mid:1\r\n"
+                         "a=sendonly\r\n"
+                         "a=msid:live live-1\r\n"));
+    CHECK(count(answer, n, "\r\na=sendonly\r\n") == 2);
+    CHECK(!has(answer, n, "recvonly") && !has(answer, n, "inactive"));
+    CHECK(has(answer, n, "\r\na=rtpmap:96 VP8/90000\r\n"
+                         "a=rtcp-fb:96 nack\r\n"
+                         "a=rtcp-fb:96 nack pli\r\n"
+                         "a=rtcp-fb:96 ccm fir\r\n"
+                         "a=rtpmap:97 rtx/90000\r\n"
+                         "a=fmtp:97 apt=96\r\n"));
+    CHECK(has(answer, n, "\r\na=rtpmap:111 opus/48000/2\r\n"
+                         "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+                         "a=extmap:"));
+    CHECK(!has(answer, n, "transport-cc"));
+    CHECK(!has(answer, n, "transport-wide-cc"));
+    CHECK(!has(answer, n, "goog-remb"));
+    CHECK(!has(answer, n, "rtp-stream-id"));
+    CHECK(!has(answer, n, "a=rid") && !has(answer, n, "a=simulcast"));
+
+    /* one id per URI across the bundle, as aiortc needs */
+    CHECK(count(answer, n, "\r\na=extmap:9 urn:ietf:params:rtp-hdrext:"
+                           "sdes:mid\r\n") == 2);
+    CHECK(count(answer, n, "\r\na=extmap:2 http://www.webrtc.org/"
+                           "experiments/rtp-hdrext/abs-send-time\r\n") == 2);
+    CHECK(count(answer, n, "\r\na=extmap:14 urn:ietf:params:rtp-hdrext:"
+                           "ssrc-audio-level\r\n") == 1);
+    CHECK(count(answer, n, "a=extmap:") == 5);
+
+    CHECK(has(answer, n, "\r\na=ssrc-group:FID 1001 1002\r\n"
+                         "a=ssrc:1001 cname:ngxcname\r\n"
+                         "a=ssrc:1001 msid:live live-0\r\n"
+                         "a=ssrc:1002 cname:ngxcname\r\n"
+                         "a=ssrc:1002 msid:live live-0\r\n"));
+    CHECK(has(answer, n, "\r\na=ssrc:1101 cname:ngxcname\r\n"
+                         "a=ssrc:1101 msid:live live-1\r\n"));
+
+    /* audio has no rtx: no rtx SSRC, no FID group */
+    CHECK(!has(answer, n, "1102"));
+    CHECK(count(answer, n, "a=ssrc-group:") == 1);
+    CHECK(count(answer, n, "a=ssrc:") == 6);
+    CHECK(!has(answer, n, "\n\n") && !has(answer, n, "\r\r"));
+    CHECK(count(answer, n, "\n") == count(answer, n, "\r\n"));
+
+    check_reparse_conf(&offer, answer, n, &conf);
+
+    /* the sendonly answer is an offer a WHIP endpoint would take */
+
+    t = copy(answer, n);
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&reparsed, t.data, t.len, &err)
+          == NGX_OK);
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&reparsed, &err) == NGX_OK);
+    CHECK(reparsed.media[0].accepted && reparsed.media[1].accepted);
+    CHECK(reparsed.media[0].codecs[reparsed.media[0].codec].pt == 96);
+    CHECK(reparsed.media[0].rtx == 1);
+    free(t.data);
+
+    check_sizes(&offer, &conf);
+
+    /* no SSRCs, no msid stream: no a=ssrc, no a=msid */
+
+    conf.msid_stream.len = 0;
+    memset(conf.ssrcs, 0, sizeof(conf.ssrcs));
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+    CHECK(!has(answer, n, "a=ssrc") && !has(answer, n, "a=msid:"));
+    check_reparse_conf(&offer, answer, n, &conf);
+
+    /* an rtx SSRC without an rtx SSRC of ours: no FID group */
+
+    init_send_conf(&conf);
+    conf.rtx_ssrcs[0] = 0;
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(count(answer, n, "a=ssrc:") == 4);
+    CHECK(!has(answer, n, "a=ssrc-group"));
+    CHECK(has(answer, n, "\r\nm=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"));
+    check_reparse_conf(&offer, answer, n, &conf);
+
+    /*
+     * An audio-only publisher: the video section first is rejected.  (A
+     * rejected section carries no ICE credentials, so the answer does not
+     * parse as an offer: not checked here.)
+     */
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, &sources[1], 1, &err)
+          == NGX_OK);
+    CHECK(!v->accepted && v->source == -1 && v->codec == -1);
+    CHECK(a->accepted && a->source == 0 && sent_pt(a) == 111);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+    CHECK(has(answer, n, "\r\na=group:BUNDLE 1\r\n"));
+    CHECK(has(answer, n, "\r\nm=video 0 UDP/TLS/RTP/SAVPF 96\r\n"
+                         "c=IN IP4 0.0.0.0\r\n"
+                         "a=mid:0\r\n"
+                         "a=inactive\r\n"
+                         "m=audio 9 "));
+    CHECK(count(answer, n, "a=ice-ufrag:") == 1);
+    CHECK(has(answer, n, "\r\na=ssrc:1101 cname:ngxcname\r\n"
+                         "a=ssrc:1101 msid:live live-1\r\n"));
+    CHECK(!has(answer, n, "a=ssrc:1001") && !has(answer, n, "VP8"));
+
+    /* negotiate_recv forgets what negotiate_send chose */
+
+    CHECK(ngx_webrtc_sdp_negotiate_recv(&offer, &err) == NGX_ERROR);
+    CHECK(v->source == -1 && a->source == -1);
+    CHECK(!v->accepted && !a->accepted);
+
+    /* H.264 42e01f packetization-mode=1: the very pt, not pm=0, 4d, f4 */
+
+    CHECK(send_video(H264_SOURCE(0x42e01f, 1), 0, &err) == 108);
+    CHECK(sent_rtx_pt(v) == 109);
+    CHECK(v->source == 1 && a->source == 0);
+    CHECK(codec(v, 108)->packetization_mode == 1);
+    CHECK(codec(v, 108)->profile_level_id == 0x42e01f);
+
+    init_send_conf(&conf);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+    CHECK(has(answer, n, "\r\nm=video 9 UDP/TLS/RTP/SAVPF 108 109\r\n"));
+    CHECK(has(answer, n, "\r\na=rtpmap:108 H264/90000\r\n"
+                         "a=fmtp:108 level-asymmetry-allowed=1;"
+                         "packetization-mode=1;profile-level-id=42e01f\r\n"
+                         "a=rtcp-fb:108 nack\r\n"
+                         "a=rtcp-fb:108 nack pli\r\n"
+                         "a=rtcp-fb:108 ccm fir\r\n"
+                         "a=rtpmap:109 rtx/90000\r\n"
+                         "a=fmtp:109 apt=108\r\n"));
+    CHECK(count(answer, n, "H264") == 1);
+    CHECK(!has(answer, n, "VP8") && !has(answer, n, "transport-cc"));
+    check_reparse_conf(&offer, answer, n, &conf);
+
+    CHECK(send_video(H264_SOURCE(0x42001f, 1), 0, &err) == 102);
+    CHECK(sent_rtx_pt(v) == 103);
+    CHECK(send_video(H264_SOURCE(0x42e01f, 0), 0, &err) == 114);
+    CHECK(sent_rtx_pt(v) == 115);
+    CHECK(send_video(H264_SOURCE(0x42001f, 0), 0, &err) == 104);
+    CHECK(send_video(H264_SOURCE(0x4d001f, 1), 0, &err) == 116);
+    CHECK(send_video(H264_SOURCE(0xf4001f, 0), 0, &err) == 43);
+
+    /* the level aside: the same profile, else any baseline */
+    CHECK(send_video(H264_SOURCE(0x42e034, 1), 0, &err) == 108);
+    CHECK(send_video(H264_SOURCE(0x420034, 1), 0, &err) == 102);
+    CHECK(send_video(H264_SOURCE(0x42c01f, 1), 0, &err) == 102);
+    CHECK(send_video(H264_SOURCE(0x4d0032, 1), 0, &err) == 116);
+    CHECK(send_video(H264_SOURCE(0, 1), 0, &err) == 102);
+
+    /* no High, and no Main for a High publisher */
+
+    CHECK(send_video(H264_SOURCE(0x640032, 1), 0, &err) == -1);
+    CHECK(err && strcmp(err, "the viewer offers no H264 that matches the "
+                             "publisher's profile and packetization-mode")
+                 == 0);
+    CHECK(send_video(H264_SOURCE(0x4d401f, 1), 0, &err) == -1);
+    CHECK(send_video(H264_SOURCE(0x42e01f, 2), 0, &err) == -1);
+    CHECK(err && strncmp(err, "the viewer offers no H264", 25) == 0);
+
+    /* VP9 and AV1 by profile */
+
+    CHECK(send_video(source(NGX_WEBRTC_MEDIA_VIDEO, NGX_WEBRTC_CODEC_VP9,
+                            0, 0, 0), 0, &err) == 98);
+    CHECK(sent_rtx_pt(v) == 99);
+    CHECK(send_video(source(NGX_WEBRTC_MEDIA_VIDEO, NGX_WEBRTC_CODEC_VP9,
+                            0, 0, 2), 0, &err) == 100);
+    CHECK(sent_rtx_pt(v) == 101);
+    CHECK(send_video(source(NGX_WEBRTC_MEDIA_VIDEO, NGX_WEBRTC_CODEC_AV1,
+                            0, 0, 1), 0, &err) == 47);
+    CHECK(sent_rtx_pt(v) == 48);
+    CHECK(send_video(source(NGX_WEBRTC_MEDIA_VIDEO, NGX_WEBRTC_CODEC_AV1,
+                            0, 0, 2), 0, &err) == -1);
+    CHECK(err && strcmp(err, "the viewer offers no AV1 of the publisher's "
+                             "profile") == 0);
+
+    free(b.data);
+}
+
+
+static void
+test_send_firefox(void)
+{
+    size_t                        n;
+    test_buf_t                    b;
+    const char                   *err;
+    ngx_webrtc_sdp_media_t       *v, *a;
+    ngx_webrtc_sdp_source_t       sources[2];
+    ngx_webrtc_sdp_answer_conf_t  conf;
+
+    b = load("firefox-esr-153-whep-offer.sdp");
+    CHECK(b.len > 0);
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_parse_offer(&offer, b.data, b.len, &err) == NGX_OK);
+
+    v = &offer.media[0];
+    a = &offer.media[1];
+
+    CHECK(codec(v, 121) && codec(v, 121)->profile == 0);
+
+    sources[0] = VP8_SOURCE;
+    sources[1] = OPUS_SOURCE;
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, &err) == NGX_OK);
+
+    CHECK(v->accepted && v->source == 0);
+    CHECK(sent_pt(v) == 120 && sent_rtx_pt(v) == 124);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_MID] == 3);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_ABS_SEND_TIME] == 4);
+    CHECK(v->ext_id[NGX_WEBRTC_EXT_TWCC] == 0);
+
+    CHECK(a->accepted && a->source == 1);
+    CHECK(sent_pt(a) == 109 && a->rtx == -1);
+    CHECK(a->ext_id[NGX_WEBRTC_EXT_AUDIO_LEVEL] == 1);
+    CHECK(a->ext_id[NGX_WEBRTC_EXT_MID] == 3);
+    CHECK(a->ext_id[NGX_WEBRTC_EXT_TWCC] == 0);
+
+    init_send_conf(&conf);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+    CHECK(has(answer, n, "\r\nm=video 9 UDP/TLS/RTP/SAVPF 120 124\r\n"));
+    CHECK(has(answer, n, "\r\nm=audio 9 UDP/TLS/RTP/SAVPF 109\r\n"));
+    CHECK(has(answer, n, "\r\na=rtpmap:120 VP8/90000\r\n"
+                         "a=fmtp:120 max-fs=12288;max-fr=60\r\n"
+                         "a=rtcp-fb:120 nack\r\n"
+                         "a=rtcp-fb:120 nack pli\r\n"
+                         "a=rtcp-fb:120 ccm fir\r\n"
+                         "a=rtpmap:124 rtx/90000\r\n"
+                         "a=fmtp:124 apt=120\r\n"));
+    CHECK(has(answer, n, "\r\na=fmtp:109 maxplaybackrate=48000;stereo=1;"
+                         "useinbandfec=1\r\n"));
+    CHECK(has(answer, n, "\r\na=ssrc-group:FID 1001 1002\r\n"));
+    CHECK(has(answer, n, "\r\na=ssrc:1101 msid:live live-1\r\n"));
+    CHECK(!has(answer, n, "transport-cc") && !has(answer, n, "goog-remb"));
+
+    /* Firefox asks for reduced-size RTCP on video only */
+    CHECK(count(answer, n, "\r\na=rtcp-rsize\r\n") == 1);
+    check_reparse_conf(&offer, answer, n, &conf);
+
+    /* VP9 and AV1 without parameters are profile 0; no H.264 offered */
+
+    CHECK(send_video(source(NGX_WEBRTC_MEDIA_VIDEO, NGX_WEBRTC_CODEC_VP9,
+                            0, 0, 0), 0, &err) == 121);
+    CHECK(sent_rtx_pt(v) == 125);
+    CHECK(send_video(source(NGX_WEBRTC_MEDIA_VIDEO, NGX_WEBRTC_CODEC_AV1,
+                            0, 0, 0), 0, &err) == 99);
+    CHECK(sent_rtx_pt(v) == 100);
+    CHECK(send_video(source(NGX_WEBRTC_MEDIA_VIDEO, NGX_WEBRTC_CODEC_VP9,
+                            0, 0, 2), 0, &err) == -1);
+    CHECK(err && strcmp(err, "the viewer offers no VP9 of the publisher's "
+                             "profile") == 0);
+    CHECK(send_video(H264_SOURCE(0x42e01f, 1), 0, &err) == -1);
+    CHECK(err && strncmp(err, "the viewer offers no H264", 25) == 0);
+
+    free(b.data);
+}
+
+
+static void
+test_send_inline(void)
+{
+    size_t                        n;
+    test_buf_t                    b;
+    const char                   *err;
+    ngx_webrtc_sdp_source_t       sources[3];
+    ngx_webrtc_sdp_answer_conf_t  conf;
+
+    init_send_conf(&conf);
+
+    sources[0] = VP8_SOURCE;
+    sources[1] = OPUS_SOURCE;
+
+    /* a High publisher, a viewer that decodes constrained baseline only */
+
+    CHECK(parse_text(HEAD VIEWER_SESSION
+                     "m=video 9 UDP/TLS/RTP/SAVPF 102 103\r\n"
+                     "a=mid:0\r\n"
+                     "a=recvonly\r\n"
+                     "a=rtpmap:102 H264/90000\r\n"
+                     "a=fmtp:102 level-asymmetry-allowed=1;"
+                     "packetization-mode=1;profile-level-id=42e01f\r\n"
+                     "a=rtpmap:103 rtx/90000\r\n"
+                     "a=fmtp:103 apt=102\r\n", &b, &err) == NGX_OK);
+    sources[2] = H264_SOURCE(0x640032, 1);
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, &sources[2], 1, &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "the viewer offers no H264 that matches the "
+                             "publisher's profile and packetization-mode")
+                 == 0);
+    CHECK(!offer.media[0].accepted);
+
+    /* OBS: 42e01f advertised (while it sends High) */
+    sources[2] = H264_SOURCE(0x42e01f, 1);
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, &sources[2], 1, &err)
+          == NGX_OK);
+    CHECK(sent_pt(&offer.media[0]) == 102);
+    CHECK(sent_rtx_pt(&offer.media[0]) == 103);
+
+    /* ... and to a viewer without profile-level-id: baseline */
+    free(b.data);
+
+    CHECK(parse_text(HEAD VIEWER_SESSION
+                     "m=video 9 UDP/TLS/RTP/SAVPF 102\r\n"
+                     "a=mid:0\r\n"
+                     "a=recvonly\r\n"
+                     "a=rtpmap:102 H264/90000\r\n"
+                     "a=fmtp:102 packetization-mode=1\r\n", &b, &err)
+          == NGX_OK);
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, &sources[2], 1, &err)
+          == NGX_OK);
+    CHECK(sent_pt(&offer.media[0]) == 102 && offer.media[0].rtx == -1);
+    sources[2] = H264_SOURCE(0x4d001f, 1);
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, &sources[2], 1, &err)
+          == NGX_ERROR);
+    free(b.data);
+
+    /* an audio-only viewer: audio sent, the video source unused */
+
+    CHECK(parse_text(HEAD VIEWER_SESSION "a=group:BUNDLE 0\r\n"
+                     VIEWER_AUDIO("0", "recvonly"), &b, &err) == NGX_OK);
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, &err) == NGX_OK);
+    CHECK(err == NULL);
+    CHECK(offer.media[0].accepted && offer.media[0].source == 1);
+    CHECK(sent_pt(&offer.media[0]) == 111);
+    CHECK(offer.media[0].ext_id[NGX_WEBRTC_EXT_AUDIO_LEVEL] == 14);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+    CHECK(has(answer, n, "\r\na=group:BUNDLE 0\r\n"));
+    CHECK(has(answer, n, "\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"));
+    CHECK(!has(answer, n, "PCMU") && !has(answer, n, "m=video"));
+    CHECK(has(answer, n, "\r\na=ssrc:1001 cname:ngxcname\r\n"
+                         "a=ssrc:1001 msid:live live-0\r\n"));
+    check_reparse_conf(&offer, answer, n, &conf);
+    free(b.data);
+
+    /* a video-only viewer, a publisher with audio: fine */
+
+    CHECK(parse_text(HEAD VIEWER_SESSION VIEWER_VP8("v", "recvonly"), &b,
+                     &err) == NGX_OK);
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, &err) == NGX_OK);
+    CHECK(offer.media[0].accepted && offer.media[0].source == 0);
+    CHECK(sent_pt(&offer.media[0]) == 96);
+    CHECK(sent_rtx_pt(&offer.media[0]) == 97);
+
+    /* audio-level is no video extension */
+    CHECK(offer.media[0].ext_id[NGX_WEBRTC_EXT_AUDIO_LEVEL] == 0);
+    CHECK(offer.media[0].ext_id[NGX_WEBRTC_EXT_ABS_SEND_TIME] == 2);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(n > 0);
+    CHECK(!has(answer, n, "a=group:BUNDLE"));
+    CHECK(has(answer, n, "\r\na=msid:live live-v\r\n"));
+    CHECK(!has(answer, n, "audio-level") && !has(answer, n, "goog-remb"));
+    CHECK(has(answer, n, "\r\na=rtcp-fb:96 nack\r\na=rtpmap:97 rtx/90000"));
+    check_reparse_conf(&offer, answer, n, &conf);
+    free(b.data);
+
+    /* audio first in the offer, video first in sources: matched by type */
+
+    CHECK(parse_text(HEAD VIEWER_SESSION "a=group:BUNDLE 0 1\r\n"
+                     VIEWER_AUDIO("0", "recvonly")
+                     VIEWER_VP8("1", "recvonly"), &b, &err) == NGX_OK);
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, &err) == NGX_OK);
+    CHECK(offer.media[0].accepted && offer.media[0].source == 1);
+    CHECK(sent_pt(&offer.media[0]) == 111);
+    CHECK(offer.media[1].accepted && offer.media[1].source == 0);
+    CHECK(sent_pt(&offer.media[1]) == 96);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(has(answer, n, "\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+                         "c=IN IP4 0.0.0.0\r\n"
+                         "a=mid:0\r\n"
+                         "a=sendonly\r\n"
+                         "a=msid:live live-0\r\n"));
+    CHECK(has(answer, n, "\r\na=ssrc-group:FID 1101 1102\r\n"));
+    check_reparse_conf(&offer, answer, n, &conf);
+    free(b.data);
+
+    /* sendrecv is taken, sendonly and inactive are not */
+
+    CHECK(parse_text(HEAD VIEWER_SESSION "a=group:BUNDLE 0 1 2\r\n"
+                     VIEWER_VP8("0", "sendrecv")
+                     VIEWER_AUDIO("1", "sendonly")
+                     VIEWER_AUDIO("2", "inactive"), &b, &err) == NGX_OK);
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, &err) == NGX_OK);
+    CHECK(offer.media[0].accepted && offer.media[0].source == 0);
+    CHECK(!offer.media[1].accepted && offer.media[1].source == -1);
+    CHECK(offer.media[1].codec == -1 && offer.media[1].rtx == -1);
+    CHECK(!offer.media[2].accepted && offer.media[2].source == -1);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(has(answer, n, "\r\na=group:BUNDLE 0\r\n"));
+    CHECK(has(answer, n, "\r\nm=audio 0 UDP/TLS/RTP/SAVPF 111\r\n"
+                         "c=IN IP4 0.0.0.0\r\n"
+                         "a=mid:1\r\n"
+                         "a=inactive\r\n"));
+    CHECK(count(answer, n, "\r\na=sendonly\r\n") == 1);
+    CHECK(count(answer, n, "a=ssrc:") == 4);
+    check_reparse_conf(&offer, answer, n, &conf);
+    free(b.data);
+
+    /* a second video section: the second video source, else rejected */
+
+    CHECK(parse_text(HEAD VIEWER_SESSION
+                     VIEWER_VP8("0", "recvonly")
+                     "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+                     "a=mid:1\r\n"
+                     VIEWER_AUDIO("2", "recvonly")
+                     VIEWER_VP8("3", "recvonly"), &b, &err) == NGX_OK);
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, &err) == NGX_OK);
+    CHECK(offer.media[0].source == 0 && offer.media[2].source == 1);
+    CHECK(!offer.media[1].accepted && offer.media[1].source == -1);
+    CHECK(!offer.media[3].accepted && offer.media[3].source == -1);
+
+    sources[2] = VP8_SOURCE;
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 3, &err) == NGX_OK);
+    CHECK(offer.media[0].source == 0 && offer.media[2].source == 1);
+    CHECK(offer.media[3].accepted && offer.media[3].source == 2);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(has(answer, n, "\r\na=msid:live live-3\r\n"));
+    CHECK(has(answer, n, "\r\na=ssrc-group:FID 1301 1302\r\n"));
+    CHECK(has(answer, n, "\r\nm=application 0 UDP/DTLS/SCTP "
+                         "webrtc-datachannel\r\n"));
+    check_reparse_conf(&offer, answer, n, &conf);
+
+    /* nothing to send */
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, NULL, 0, &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "no media to send") == 0);
+
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, NULL, 2, &err) == NGX_ERROR);
+    CHECK(err && strcmp(err, "no media to send") == 0);
+    CHECK(!offer.media[0].accepted && !offer.media[2].accepted);
+    free(b.data);
+
+    CHECK(parse_text(HEAD VIEWER_SESSION VIEWER_AUDIO("0", "sendonly")
+                     "m=video 0 UDP/TLS/RTP/SAVPF 96\r\n"
+                     "a=mid:1\r\n"
+                     "a=recvonly\r\n"
+                     "a=rtpmap:96 VP8/90000\r\n", &b, &err) == NGX_OK);
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "no media to send") == 0);
+    free(b.data);
+
+    /* a viewer that cannot decode a source given to it */
+
+    CHECK(parse_text(HEAD VIEWER_SESSION
+                     "m=audio 9 UDP/TLS/RTP/SAVPF 0 8\r\n"
+                     "a=mid:0\r\n"
+                     "a=recvonly\r\n"
+                     "a=rtpmap:0 PCMU/8000\r\n"
+                     "a=rtpmap:8 PCMA/8000\r\n"
+                     VIEWER_VP8("1", "recvonly"), &b, &err) == NGX_OK);
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "the viewer offers no Opus") == 0);
+    free(b.data);
+
+    CHECK(parse_text(HEAD VIEWER_SESSION
+                     "m=video 9 UDP/TLS/RTP/SAVPF 102\r\n"
+                     "a=mid:0\r\n"
+                     "a=recvonly\r\n"
+                     "a=rtpmap:102 H264/90000\r\n"
+                     "a=fmtp:102 packetization-mode=1\r\n"
+                     "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"
+                     "a=mid:1\r\n"
+                     "a=recvonly\r\n"
+                     "a=rtpmap:96 VP9/90000\r\n"
+                     "a=rtpmap:97 VP8/48000\r\n", &b, &err) == NGX_OK);
+    CHECK(offer.media[1].ncodecs == 2);
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "the viewer offers no VP8") == 0);
+
+    /* a source we cannot send at all */
+
+    sources[2] = source(NGX_WEBRTC_MEDIA_VIDEO, NGX_WEBRTC_CODEC_OTHER, 0, 0,
+                        0);
+    err = NULL;
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, &sources[2], 1, &err)
+          == NGX_ERROR);
+    CHECK(err && strcmp(err, "the publisher's codec cannot be sent") == 0);
+    free(b.data);
+
+    /* profile-id and profile: keys without case, bad values are 0 */
+
+    CHECK(parse_text(HEAD VIEWER_SESSION
+                     "m=video 9 UDP/TLS/RTP/SAVPF 96 97 98 99\r\n"
+                     "a=mid:0\r\n"
+                     "a=recvonly\r\n"
+                     "a=rtpmap:96 VP9/90000\r\n"
+                     "a=fmtp:96 profile-id=x\r\n"
+                     "a=rtpmap:97 VP9/90000\r\n"
+                     "a=fmtp:97 x=1;PROFILE-ID = 7\r\n"
+                     "a=rtpmap:98 AV1/90000\r\n"
+                     "a=fmtp:98 profile=256\r\n"
+                     "a=rtpmap:99 AV1/90000\r\n"
+                     "a=fmtp:99 level-idx=5;profile=2;tier=0\r\n", &b, &err)
+          == NGX_OK);
+    CHECK(offer.media[0].codecs[0].profile == 0);
+    CHECK(offer.media[0].codecs[1].profile == 7);
+    CHECK(offer.media[0].codecs[2].profile == 0);
+    CHECK(offer.media[0].codecs[3].profile == 2);
+    free(b.data);
+}
+
+
 static void
 test_codec_name(void)
 {
@@ -1529,6 +2360,9 @@ main(void)
     test_answer_buffer();
     test_refusals();
     test_frag();
+    test_send_chromium();
+    test_send_firefox();
+    test_send_inline();
     test_codec_name();
 
     printf("sdp: %lu passed, %lu failed\n", (unsigned long) passed,
