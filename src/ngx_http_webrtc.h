@@ -31,6 +31,7 @@ typedef struct {
     ngx_http_complex_value_t   *room;
     ngx_http_complex_value_t   *token;
     ngx_array_t                *ice_servers;  /* of ngx_str_t, Link values */
+    ngx_array_t                *pins;        /* of ngx_webrtc_sdp_source_t */
     ngx_uint_t                  room_max_sessions;
     ngx_flag_t                  takeover;
     ngx_str_t                   allow_origin;

@@ -35,6 +35,8 @@ static void ngx_http_webrtc_patch_body(ngx_http_request_t *r);
 static void ngx_http_webrtc_offer_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_webrtc_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
+static ngx_int_t ngx_http_webrtc_check_pins(ngx_webrtc_sdp_offer_t *offer,
+    ngx_array_t *pins, const char **err);
 static ngx_int_t ngx_http_webrtc_room(ngx_http_request_t *r,
     ngx_str_t *room);
 static ngx_int_t ngx_http_webrtc_answer(ngx_http_request_t *r,
@@ -611,6 +613,14 @@ ngx_http_webrtc_offer_body(ngx_http_request_t *r)
 
         rc = ngx_webrtc_room_sources(&room, sources, &nsources);
 
+        if (rc == NGX_WEBRTC_NO_PUBLISHER && wlcf->pins) {
+            /* the viewer waits for a publisher of the pinned codecs */
+            nsources = wlcf->pins->nelts;
+            ngx_memcpy(sources, wlcf->pins->elts,
+                       nsources * sizeof(ngx_webrtc_sdp_source_t));
+            rc = NGX_OK;
+        }
+
         if (rc == NGX_WEBRTC_NO_PUBLISHER) {
             ngx_str_set(&v, "2");
             if (ngx_http_webrtc_add_header(r, "Retry-After", &v) != NGX_OK) {
@@ -649,6 +659,10 @@ ngx_http_webrtc_offer_body(ngx_http_request_t *r)
                 rc = NGX_ERROR;
             }
         }
+
+        if (rc == NGX_OK && wlcf->pins) {
+            rc = ngx_http_webrtc_check_pins(offer, wlcf->pins, &err);
+        }
     }
 
     if (rc != NGX_OK) {
@@ -660,6 +674,75 @@ ngx_http_webrtc_offer_body(ngx_http_request_t *r)
     }
 
     ngx_http_finalize_request(r, ngx_http_webrtc_answer(r, offer));
+}
+
+
+/*
+ * A publisher into a room with pinned codecs must send those: of what it
+ * offers, take the pinned codec (and its RTX) rather than its first choice.
+ */
+static ngx_int_t
+ngx_http_webrtc_check_pins(ngx_webrtc_sdp_offer_t *offer, ngx_array_t *pins,
+    const char **err)
+{
+    ngx_int_t                 j, rtx;
+    ngx_uint_t                i, k;
+    ngx_webrtc_sdp_codec_t   *c;
+    ngx_webrtc_sdp_media_t   *m;
+    ngx_webrtc_sdp_source_t  *pin;
+
+    pin = pins->elts;
+
+    for (i = 0; i < offer->nmedia; i++) {
+        m = &offer->media[i];
+
+        if (!m->accepted) {
+            continue;
+        }
+
+        for (k = 0; k < pins->nelts; k++) {
+            if (pin[k].type == m->type) {
+                break;
+            }
+        }
+
+        if (k == pins->nelts || m->codecs[m->codec].codec == pin[k].codec) {
+            continue;
+        }
+
+        for (j = 0; j < (ngx_int_t) m->ncodecs; j++) {
+            c = &m->codecs[j];
+
+            if (c->codec == pin[k].codec
+                && (c->codec != NGX_WEBRTC_CODEC_H264
+                    || c->packetization_mode == 1))
+            {
+                break;
+            }
+        }
+
+        if (j == (ngx_int_t) m->ncodecs) {
+            *err = "the room pins other codecs in nginx.conf "
+                   "(webrtc_room_codecs)";
+            return NGX_ERROR;
+        }
+
+        m->codec = j;
+        rtx = -1;
+
+        for (j = 0; j < (ngx_int_t) m->ncodecs; j++) {
+            if (m->codecs[j].codec == NGX_WEBRTC_CODEC_RTX
+                && m->codecs[j].apt == m->codecs[m->codec].pt)
+            {
+                rtx = j;
+                break;
+            }
+        }
+
+        m->rtx = rtx;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -715,6 +798,11 @@ ngx_http_webrtc_answer(ngx_http_request_t *r, ngx_webrtc_sdp_offer_t *offer)
     args.placement = wlcf->placement;
     args.takeover = wlcf->takeover;
     args.offer = offer;
+
+    if (wlcf->pins) {
+        args.pins = wlcf->pins->elts;
+        args.npins = wlcf->pins->nelts;
+    }
 
     rc = ngx_webrtc_session_create(&args, &rec, r->connection->log);
 

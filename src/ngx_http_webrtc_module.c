@@ -28,6 +28,8 @@ static char *ngx_http_webrtc_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_webrtc_ice_server(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_webrtc_room_codecs(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 static ngx_conf_enum_t  ngx_http_webrtc_placements[] = {
@@ -84,6 +86,13 @@ static ngx_command_t  ngx_http_webrtc_commands[] = {
     { ngx_string("webrtc_ice_server"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
       ngx_http_webrtc_ice_server,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("webrtc_room_codecs"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_webrtc_room_codecs,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -164,6 +173,7 @@ ngx_http_webrtc_create_loc_conf(ngx_conf_t *cf)
 
     conf->placement = NGX_CONF_UNSET_UINT;
     conf->ice_servers = NGX_CONF_UNSET_PTR;
+    conf->pins = NGX_CONF_UNSET_PTR;
     conf->room_max_sessions = NGX_CONF_UNSET_UINT;
     conf->takeover = NGX_CONF_UNSET;
 
@@ -188,6 +198,7 @@ ngx_http_webrtc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->placement, prev->placement,
                               NGX_WEBRTC_PLACE_AFFINITY);
     ngx_conf_merge_ptr_value(conf->ice_servers, prev->ice_servers, NULL);
+    ngx_conf_merge_ptr_value(conf->pins, prev->pins, NULL);
     ngx_conf_merge_uint_value(conf->room_max_sessions,
                               prev->room_max_sessions, 0);
     ngx_conf_merge_value(conf->takeover, prev->takeover, 0);
@@ -320,6 +331,99 @@ ngx_http_webrtc_ice_server(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     link->len = p - link->data;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * webrtc_room_codecs VP8 opus;
+ *
+ * The codecs a room's publisher must send, so that viewers can join before
+ * it: one video and one audio codec at most.
+ */
+static char *
+ngx_http_webrtc_room_codecs(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_webrtc_loc_conf_t *wlcf = conf;
+
+    ngx_str_t                *value;
+    ngx_uint_t                i, k;
+    ngx_webrtc_sdp_source_t  *pin;
+
+    static struct {
+        ngx_str_t             name;
+        ngx_uint_t            type;
+        u_char                codec;
+        uint32_t              clock_rate;
+    } codecs[] = {
+        { ngx_string("opus"), NGX_WEBRTC_MEDIA_AUDIO,
+          NGX_WEBRTC_CODEC_OPUS, 48000 },
+        { ngx_string("VP8"), NGX_WEBRTC_MEDIA_VIDEO,
+          NGX_WEBRTC_CODEC_VP8, 90000 },
+        { ngx_string("VP9"), NGX_WEBRTC_MEDIA_VIDEO,
+          NGX_WEBRTC_CODEC_VP9, 90000 },
+        { ngx_string("H264"), NGX_WEBRTC_MEDIA_VIDEO,
+          NGX_WEBRTC_CODEC_H264, 90000 },
+        { ngx_string("AV1"), NGX_WEBRTC_MEDIA_VIDEO,
+          NGX_WEBRTC_CODEC_AV1, 90000 }
+    };
+
+    if (wlcf->pins != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    wlcf->pins = ngx_array_create(cf->pool, 2,
+                                  sizeof(ngx_webrtc_sdp_source_t));
+    if (wlcf->pins == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        for (k = 0; k < sizeof(codecs) / sizeof(codecs[0]); k++) {
+            if (value[i].len == codecs[k].name.len
+                && ngx_strncasecmp(value[i].data, codecs[k].name.data,
+                                   value[i].len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (k == sizeof(codecs) / sizeof(codecs[0])) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "unknown codec \"%V\": opus, VP8, VP9, H264 "
+                               "or AV1", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        pin = ngx_array_push(wlcf->pins);
+        if (pin == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(pin, sizeof(ngx_webrtc_sdp_source_t));
+
+        pin->type = codecs[k].type;
+        pin->codec = codecs[k].codec;
+        pin->clock_rate = codecs[k].clock_rate;
+
+        if (pin->codec == NGX_WEBRTC_CODEC_OPUS) {
+            pin->channels = 2;
+
+        } else if (pin->codec == NGX_WEBRTC_CODEC_H264) {
+            /* constrained baseline, what every browser decodes */
+            pin->profile_level_id = 0x42e01f;
+            pin->packetization_mode = 1;
+        }
+    }
+
+    if (wlcf->pins->nelts > 2) {
+        return "takes one video and one audio codec at most";
+    }
 
     return NGX_CONF_OK;
 }

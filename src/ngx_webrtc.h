@@ -76,7 +76,7 @@ typedef struct {
                                                 or the offered one; viewer:
                                                 ours */
     uint32_t                    rtx_ssrc;    /* viewer: ours, 0: no RTX */
-    u_char                      source;      /* viewer: index in the room's
+    u_char                      source;      /* index in the room's
                                                 sources */
 
     uint64_t                    packets;
@@ -223,6 +223,10 @@ typedef struct {
     ngx_uint_t                  placement;   /* NGX_WEBRTC_PLACE_* */
     unsigned                    takeover:1;
     ngx_webrtc_sdp_offer_t     *offer;       /* negotiated */
+
+    /* codecs pinned in nginx.conf: viewers may come before the publisher */
+    ngx_webrtc_sdp_source_t    *pins;
+    ngx_uint_t                  npins;
 } ngx_webrtc_session_args_t;
 
 

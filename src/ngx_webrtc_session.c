@@ -112,7 +112,7 @@ ngx_webrtc_session_open(ngx_webrtc_session_rec_t *rec, ngx_log_t *log)
         ngx_webrtc_viewer_init(s);
 
     } else {
-        for (i = 0; i < rec->ntracks && i < rec->shared_room->nsources; i++) {
+        for (i = 0; i < rec->shared_room->nsources; i++) {
             s->keyframes_seen[i] =
                           rec->shared_room->sources[i].keyframe_requests;
         }
@@ -290,7 +290,7 @@ ngx_webrtc_session_handle_rtp(ngx_webrtc_session_t *s, u_char *buf,
         /* of simulcast layers, the first one learned is forwarded */
 
         if (st == primary) {
-            ngx_webrtc_room_publish(s, t - s->rec->tracks, &h, buf, len);
+            ngx_webrtc_room_publish(s, t->source, &h, buf, len);
         }
 
         return;
@@ -334,7 +334,7 @@ ngx_webrtc_session_handle_rtp(ngx_webrtc_session_t *s, u_char *buf,
         return;
     }
 
-    ngx_webrtc_room_publish(s, t - s->rec->tracks, &h, buf, len);
+    ngx_webrtc_room_publish(s, t->source, &h, buf, len);
 }
 
 
@@ -451,8 +451,8 @@ ngx_webrtc_session_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
 
                 if (!s->streams[i].rtx) {
                     ngx_webrtc_room_sender_report(s,
-                                      s->streams[i].track - s->rec->tracks,
-                                      ntp, rtp_ts);
+                                                  s->streams[i].track->source,
+                                                  ntp, rtp_ts);
                 }
 
                 break;
@@ -588,17 +588,23 @@ ngx_webrtc_session_feedback(ngx_webrtc_session_t *s)
 void
 ngx_webrtc_session_check_keyframes(ngx_webrtc_session_t *s)
 {
-    ngx_uint_t            i;
+    ngx_uint_t            i, k;
     ngx_atomic_uint_t     n;
     ngx_webrtc_room_t    *room;
     ngx_webrtc_stream_t  *st;
 
     room = s->rec->shared_room;
 
-    for (i = 0; i < s->rec->ntracks && i < room->nsources; i++) {
-        n = room->sources[i].keyframe_requests;
+    for (i = 0; i < s->rec->ntracks; i++) {
+        k = s->rec->tracks[i].source;
 
-        if (n == s->keyframes_seen[i]) {
+        if (k >= room->nsources) {
+            continue;
+        }
+
+        n = room->sources[k].keyframe_requests;
+
+        if (n == s->keyframes_seen[k]) {
             continue;
         }
 
@@ -607,7 +613,7 @@ ngx_webrtc_session_check_keyframes(ngx_webrtc_session_t *s)
         if (st == NULL
             || ngx_webrtc_session_request_keyframe(s, st) == NGX_OK)
         {
-            s->keyframes_seen[i] = n;
+            s->keyframes_seen[k] = n;
         }
     }
 }

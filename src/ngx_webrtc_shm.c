@@ -34,6 +34,8 @@ static ngx_int_t ngx_webrtc_shm_alloc_rings(ngx_webrtc_shm_ctx_t *ctx,
     ngx_webrtc_room_t *room);
 static void ngx_webrtc_shm_set_sources(ngx_webrtc_room_t *room,
     ngx_webrtc_session_rec_t *rec);
+static void ngx_webrtc_shm_pin_sources(ngx_webrtc_room_t *room,
+    ngx_webrtc_sdp_source_t *pins, ngx_uint_t n);
 static void ngx_webrtc_shm_free_room(ngx_webrtc_shm_ctx_t *ctx,
     ngx_webrtc_room_t *room);
 static ngx_int_t ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
@@ -241,13 +243,15 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
             room->publisher = NULL;
         }
 
-        if (args->kind == NGX_WEBRTC_KIND_WHEP && room->publisher == NULL) {
+        if (args->kind == NGX_WEBRTC_KIND_WHEP && room->publisher == NULL
+            && args->npins == 0)
+        {
             ngx_shmtx_unlock(&ctx->shpool->mutex);
             return NGX_WEBRTC_NO_PUBLISHER;
         }
 
     } else {
-        if (args->kind == NGX_WEBRTC_KIND_WHEP) {
+        if (args->kind == NGX_WEBRTC_KIND_WHEP && args->npins == 0) {
             ngx_shmtx_unlock(&ctx->shpool->mutex);
             return NGX_WEBRTC_NO_PUBLISHER;
         }
@@ -263,6 +267,10 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
         room->node.node.key = ngx_crc32_short(room->name, args->room.len);
         room->worker = ngx_webrtc_shm_least_loaded(ctx, wcf, NULL);
         ngx_rbtree_insert(&ctx->sh->rooms, &room->node.node);
+    }
+
+    if (room->nsources == 0 && args->npins) {
+        ngx_webrtc_shm_pin_sources(room, args->pins, args->npins);
     }
 
     owner = ngx_webrtc_shm_owner(ctx, wcf, room, args);
@@ -451,13 +459,39 @@ static void
 ngx_webrtc_shm_set_sources(ngx_webrtc_room_t *room,
     ngx_webrtc_session_rec_t *rec)
 {
-    ngx_uint_t            i;
+    ngx_uint_t            i, k, taken;
     ngx_webrtc_track_t   *t;
     ngx_webrtc_source_t  *src;
 
+    /*
+     * Each track takes the room's first source of its kind not taken yet
+     * (the one it had, for a publisher that comes back, or a pinned one),
+     * or a new one.
+     */
+
+    taken = 0;
+
     for (i = 0; i < rec->ntracks; i++) {
         t = &rec->tracks[i];
-        src = &room->sources[i];
+
+        for (k = 0; k < room->nsources; k++) {
+            if (!(taken & (1 << k)) && room->sources[k].type == t->type) {
+                break;
+            }
+        }
+
+        if (k == room->nsources) {
+            if (k == NGX_WEBRTC_MAX_TRACKS) {
+                t->source = NGX_WEBRTC_MAX_TRACKS;
+                continue;
+            }
+
+            room->nsources++;
+        }
+
+        taken |= 1 << k;
+        t->source = (u_char) k;
+        src = &room->sources[k];
 
         src->type = t->type;
         src->codec = t->codec;
@@ -469,10 +503,30 @@ ngx_webrtc_shm_set_sources(ngx_webrtc_room_t *room,
         src->sr_time = 0;
         ngx_memcpy(src->ext_id, t->ext_id, NGX_WEBRTC_EXT_MAX);
     }
+}
 
-    if (rec->ntracks > room->nsources) {
-        room->nsources = rec->ntracks;
+
+/* a room whose codecs nginx.conf pins has sources before a publisher */
+static void
+ngx_webrtc_shm_pin_sources(ngx_webrtc_room_t *room,
+    ngx_webrtc_sdp_source_t *pins, ngx_uint_t n)
+{
+    ngx_uint_t            i;
+    ngx_webrtc_source_t  *src;
+
+    for (i = 0; i < n && i < NGX_WEBRTC_MAX_TRACKS; i++) {
+        src = &room->sources[i];
+
+        src->type = (u_char) pins[i].type;
+        src->codec = pins[i].codec;
+        src->channels = pins[i].channels;
+        src->clock_rate = pins[i].clock_rate;
+        src->profile_level_id = pins[i].profile_level_id;
+        src->packetization_mode = pins[i].packetization_mode;
+        src->profile = pins[i].profile;
     }
+
+    room->nsources = i;
 }
 
 
