@@ -27,7 +27,8 @@
 #define NGX_WEBRTC_MAX_STREAMS      8       /* SSRCs per session */
 #define NGX_WEBRTC_MTU              1500
 #define NGX_WEBRTC_TICK             50      /* ms between feedback rounds */
-#define NGX_WEBRTC_RTP_BUF          (NGX_WEBRTC_MTU + 64)  /* + SRTP tag */
+/* a packet and what srtp_protect() may append (SRTP_MAX_TRAILER_LEN) */
+#define NGX_WEBRTC_RTP_BUF          (NGX_WEBRTC_MTU + 160)
 
 
 typedef struct ngx_webrtc_session_s  ngx_webrtc_session_t;

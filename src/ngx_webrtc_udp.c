@@ -38,6 +38,9 @@ static void ngx_webrtc_udp_read_handler(ngx_event_t *rev);
 static void ngx_webrtc_udp_dispatch(u_char *buf, size_t len,
     struct sockaddr *sa, socklen_t salen, ngx_log_t *log);
 static uint32_t ngx_webrtc_udp_hash(struct sockaddr *sa, socklen_t len);
+static ngx_webrtc_session_t *ngx_webrtc_udp_lookup(ngx_rbtree_node_t *node,
+    ngx_rbtree_node_t *sentinel, uint32_t hash, struct sockaddr *sa,
+    socklen_t len);
 
 
 static u_char       ngx_webrtc_udp_bufs[NGX_WEBRTC_UDP_BATCH][NGX_WEBRTC_MTU];
@@ -456,14 +459,17 @@ ngx_webrtc_udp_hash(struct sockaddr *sa, socklen_t len)
 ngx_webrtc_session_t *
 ngx_webrtc_udp_find_addr(struct sockaddr *sa, socklen_t len)
 {
-    uint32_t               hash;
-    ngx_rbtree_node_t     *node, *sentinel;
+    return ngx_webrtc_udp_lookup(ngx_webrtc_worker.addrs.root,
+                                 ngx_webrtc_worker.addrs.sentinel,
+                                 ngx_webrtc_udp_hash(sa, len), sa, len);
+}
+
+
+static ngx_webrtc_session_t *
+ngx_webrtc_udp_lookup(ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel,
+    uint32_t hash, struct sockaddr *sa, socklen_t len)
+{
     ngx_webrtc_session_t  *s;
-
-    hash = ngx_webrtc_udp_hash(sa, len);
-
-    node = ngx_webrtc_worker.addrs.root;
-    sentinel = ngx_webrtc_worker.addrs.sentinel;
 
     while (node != sentinel) {
 
@@ -487,7 +493,16 @@ ngx_webrtc_udp_find_addr(struct sockaddr *sa, socklen_t len)
             return s;
         }
 
-        /* equal hashes: ngx_rbtree_insert_value() puts them on the right */
+        /*
+         * Two addresses with one hash: after rotations the other may be
+         * on either side.
+         */
+
+        s = ngx_webrtc_udp_lookup(node->left, sentinel, hash, sa, len);
+        if (s) {
+            return s;
+        }
+
         node = node->right;
     }
 
