@@ -154,6 +154,7 @@ static ngx_int_t ngx_webrtc_sdp_next_source(ngx_webrtc_sdp_offer_t *offer,
 static ngx_int_t ngx_webrtc_sdp_send_codec(ngx_webrtc_sdp_media_t *m,
     ngx_webrtc_sdp_source_t *src);
 static uint32_t ngx_webrtc_sdp_h264_profile(uint32_t profile_level_id);
+static void ngx_webrtc_sdp_bundle_ext_ids(ngx_webrtc_sdp_offer_t *offer);
 static const char *ngx_webrtc_sdp_send_error(ngx_uint_t codec);
 
 static void ngx_webrtc_sdp_write_media(ngx_webrtc_sdp_out_t *out,
@@ -1711,7 +1712,54 @@ ngx_webrtc_sdp_negotiate_send(ngx_webrtc_sdp_offer_t *offer,
         return NGX_ERROR;
     }
 
+    ngx_webrtc_sdp_bundle_ext_ids(offer);
+
     return NGX_OK;
+}
+
+
+/*
+ * aiortc 1.4 reads the header extensions of all the sections of a bundle
+ * with one id map, and offers abs-send-time (video) and audio-level (audio)
+ * under the same id: an audio level it receives is then read as a 3-byte
+ * abs-send-time, which kills its transport.  So an id that another
+ * accepted section gives to another extension is not answered: the lower
+ * NGX_WEBRTC_EXT_* keeps it (the MID, then abs-send-time, then audio-level).
+ */
+
+static void
+ngx_webrtc_sdp_bundle_ext_ids(ngx_webrtc_sdp_offer_t *offer)
+{
+    ngx_uint_t               i, j, e, k;
+    ngx_webrtc_sdp_media_t  *m, *o;
+
+    /* in the order of e: the ids compared with are final */
+
+    for (e = NGX_WEBRTC_EXT_MID + 1; e < NGX_WEBRTC_EXT_MAX; e++) {
+
+        for (i = 0; i < offer->nmedia; i++) {
+            m = &offer->media[i];
+
+            if (!m->accepted || m->ext_id[e] == 0) {
+                continue;
+            }
+
+            for (j = 0; j < offer->nmedia && m->ext_id[e]; j++) {
+                o = &offer->media[j];
+
+                if (!o->accepted) {
+                    continue;
+                }
+
+                for (k = NGX_WEBRTC_EXT_MID; k < e; k++) {
+                    if (o->ext_id[k] == m->ext_id[e]) {
+                        m->ext_id[e] = 0;
+                        break;
+                    }
+                }
+            }
+        }
+    }
 }
 
 

@@ -255,7 +255,9 @@ ngx_int_t ngx_webrtc_sdp_negotiate_recv(ngx_webrtc_sdp_offer_t *offer,
  * profile (profile_idc and constraint flags) at any level, else for a
  * baseline publisher any baseline.  Then its RTX if offered, and the viewer's
  * ids of the MID, abs-send-time and (audio) audio-level extensions: not
- * transport-cc, as we do no sender-side congestion control.  Sets
+ * transport-cc, as we do no sender-side congestion control, nor an id
+ * another accepted section gives to another of them (aiortc reads one id
+ * map per bundle, and offers that).  Sets
  * media->accepted, ->codec, ->rtx, ->ext_id[], ->source.  A section with
  * no source left is rejected (source -1).  Returns NGX_OK when at least
  * one section was accepted; NGX_ERROR with *err set to a static reason

@@ -2237,6 +2237,86 @@ test_send_inline(void)
                          "webrtc-datachannel\r\n"));
     check_reparse_conf(&offer, answer, n, &conf);
 
+    /*
+     * aiortc 1.4 (one extension id map per bundle) offers abs-send-time
+     * and audio-level under the same id: audio-level is not answered
+     */
+
+    free(b.data);
+
+    CHECK(parse_text(HEAD VIEWER_SESSION "a=group:BUNDLE 0 1\r\n"
+                     "m=video 9 UDP/TLS/RTP/SAVPF 97 98 101 102\r\n"
+                     "a=recvonly\r\n"
+                     "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+                     "a=extmap:2 http://www.webrtc.org/experiments/"
+                     "rtp-hdrext/abs-send-time\r\n"
+                     "a=mid:0\r\n"
+                     "a=rtcp-mux\r\n"
+                     "a=rtpmap:97 VP8/90000\r\n"
+                     "a=rtcp-fb:97 nack\r\n"
+                     "a=rtcp-fb:97 nack pli\r\n"
+                     "a=rtcp-fb:97 goog-remb\r\n"
+                     "a=rtpmap:98 rtx/90000\r\n"
+                     "a=fmtp:98 apt=97\r\n"
+                     "a=rtpmap:101 H264/90000\r\n"
+                     "a=fmtp:101 level-asymmetry-allowed=1;"
+                     "packetization-mode=1;profile-level-id=42e01f\r\n"
+                     "a=rtpmap:102 rtx/90000\r\n"
+                     "a=fmtp:102 apt=101\r\n"
+                     "m=audio 9 UDP/TLS/RTP/SAVPF 96 0 8\r\n"
+                     "a=recvonly\r\n"
+                     "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+                     "a=extmap:2 urn:ietf:params:rtp-hdrext:"
+                     "ssrc-audio-level\r\n"
+                     "a=mid:1\r\n"
+                     "a=rtcp-mux\r\n"
+                     "a=rtpmap:96 opus/48000/2\r\n"
+                     "a=rtpmap:0 PCMU/8000\r\n"
+                     "a=rtpmap:8 PCMA/8000\r\n", &b, &err) == NGX_OK);
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, &err) == NGX_OK);
+    CHECK(sent_pt(&offer.media[0]) == 97);
+    CHECK(sent_rtx_pt(&offer.media[0]) == 98);
+    CHECK(offer.media[0].ext_id[NGX_WEBRTC_EXT_MID] == 1);
+    CHECK(offer.media[0].ext_id[NGX_WEBRTC_EXT_ABS_SEND_TIME] == 2);
+    CHECK(sent_pt(&offer.media[1]) == 96);
+    CHECK(offer.media[1].ext_id[NGX_WEBRTC_EXT_MID] == 1);
+    CHECK(offer.media[1].ext_id[NGX_WEBRTC_EXT_AUDIO_LEVEL] == 0);
+
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(count(answer, n, "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid")
+          == 2);
+    CHECK(count(answer, n, "a=extmap:2 ") == 1);
+    CHECK(!has(answer, n, "audio-level"));
+    check_reparse_conf(&offer, answer, n, &conf);
+
+    sources[2] = H264_SOURCE(0x42e01f, 1);
+    sources[0] = sources[2];
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, &err) == NGX_OK);
+    CHECK(sent_pt(&offer.media[0]) == 101);
+    CHECK(sent_rtx_pt(&offer.media[0]) == 102);
+    sources[0] = VP8_SOURCE;
+
+    /* audio alone: nothing to collide with, audio-level keeps its id */
+
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, &sources[1], 1, &err)
+          == NGX_OK);
+    CHECK(!offer.media[0].accepted);
+    CHECK(offer.media[1].ext_id[NGX_WEBRTC_EXT_AUDIO_LEVEL] == 2);
+
+    /* a section without a mid: the track id says its index */
+
+    free(b.data);
+
+    CHECK(parse_text(HEAD VIEWER_SESSION
+                     "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+                     "a=recvonly\r\n"
+                     "a=rtpmap:111 opus/48000/2\r\n", &b, &err) == NGX_OK);
+    CHECK(ngx_webrtc_sdp_negotiate_send(&offer, sources, 2, &err) == NGX_OK);
+    n = ngx_webrtc_sdp_write_answer(answer, sizeof(answer), &offer, &conf);
+    CHECK(has(answer, n, "\r\na=msid:live live-0\r\n"));
+    CHECK(has(answer, n, "\r\na=ssrc:1001 msid:live live-0\r\n"));
+    CHECK(!has(answer, n, "a=mid:"));
+
     /* nothing to send */
 
     err = NULL;
