@@ -837,7 +837,7 @@ ngx_http_webrtc_answer(ngx_http_request_t *r, ngx_webrtc_sdp_offer_t *offer)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    port = ngx_inet_get_port(wcf->listen.sockaddr) + (in_port_t) rec.worker;
+    port = rec.port;
     announce = wcf->announce->elts;
 
     for (i = 0; i < wcf->announce->nelts; i++) {

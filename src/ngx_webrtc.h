@@ -140,6 +140,7 @@ typedef struct {
     ngx_uint_t                  kind;
     ngx_uint_t                  state;
     ngx_uint_t                  worker;      /* slot of the owner */
+    in_port_t                   port;        /* the owner's UDP port */
     ngx_pid_t                   pid;         /* owner's pid once it has
                                                 local state, else 0 */
     unsigned                    local:1;     /* owner holds local state */
@@ -181,6 +182,7 @@ typedef struct {
     ngx_queue_t                 sessions;
     ngx_uint_t                  nsessions;
     ngx_uint_t                  nworkers;
+    ngx_uint_t                  generation;  /* configuration loads */
     ngx_webrtc_worker_slot_t    workers[NGX_WEBRTC_MAX_WORKERS];
 } ngx_webrtc_shm_t;
 
@@ -204,6 +206,7 @@ typedef struct {
     ngx_shm_zone_t             *zone;       /* ->data: &shm once made */
     ngx_webrtc_shm_ctx_t        shm;
     ngx_uint_t                  nworkers;
+    ngx_uint_t                  bank;        /* 0 or 1, by generation */
 
     /* wake-up eventfds, one per worker, made before the fork */
     ngx_fd_t                    wake[NGX_WEBRTC_MAX_WORKERS];
@@ -240,6 +243,7 @@ extern const char  *ngx_webrtc_state_names[];
 
 
 ngx_webrtc_conf_t *ngx_webrtc_get_conf(ngx_cycle_t *cycle);
+in_port_t ngx_webrtc_worker_port(ngx_webrtc_conf_t *wcf, ngx_uint_t worker);
 ngx_int_t ngx_webrtc_init_worker(ngx_cycle_t *cycle);
 void ngx_webrtc_exit_worker(ngx_cycle_t *cycle);
 

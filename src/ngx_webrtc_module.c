@@ -326,6 +326,19 @@ ngx_webrtc_get_conf(ngx_cycle_t *cycle)
 
 
 /*
+ * Worker N of a configuration load serves base + bank * workers + N: after
+ * a reload the old workers keep their ports, and their sessions, until
+ * those end, while the new workers take the other bank.
+ */
+in_port_t
+ngx_webrtc_worker_port(ngx_webrtc_conf_t *wcf, ngx_uint_t worker)
+{
+    return (in_port_t) (ngx_inet_get_port(wcf->listen.sockaddr)
+                        + wcf->bank * wcf->nworkers + worker);
+}
+
+
+/*
  * Called from the HTTP module's init_process: in a static build core
  * modules start before the event modules, and a worker's UDP socket needs
  * the connections and timers those set up.

@@ -121,7 +121,8 @@ ngx_webrtc_session_open(ngx_webrtc_session_rec_t *rec, ngx_log_t *log)
     s->tick.handler = ngx_webrtc_session_tick;
     s->tick.data = s;
     s->tick.log = log;
-    s->tick.cancelable = 1;
+    /* not cancelable: an old worker stays after a reload for its sessions */
+    s->tick.cancelable = 0;
     ngx_add_timer(&s->tick, NGX_WEBRTC_TICK);
 
     ngx_log_error(NGX_LOG_INFO, log, 0,

@@ -64,8 +64,14 @@ ngx_webrtc_shm_init_zone(ngx_shm_zone_t *zone, void *data)
     ctx->shpool = (ngx_slab_pool_t *) zone->shm.addr;
 
     if (octx) {
-        /* reload: keep the sessions of the old workers */
+        /*
+         * reload: the old workers keep their sessions on their ports while
+         * the new ones bind the other bank
+         */
         ctx->sh = octx->sh;
+        ctx->sh->generation++;
+        ctx->sh->nworkers = wcf->nworkers;
+        wcf->bank = ctx->sh->generation & 1;
         zone->data = ctx;
         return NGX_OK;
     }
@@ -303,6 +309,7 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
     rec->kind = args->kind;
     rec->state = NGX_WEBRTC_STATE_NEW;
     rec->worker = owner;
+    rec->port = ngx_webrtc_worker_port(wcf, owner);
     rec->created = ngx_time();
 
     rc = ngx_webrtc_shm_fill_tracks(rec, args->offer);
@@ -844,7 +851,6 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
     size_t                     size;
     ngx_uint_t                 i, first, nrooms;
     ngx_queue_t               *q;
-    ngx_uint_t                 port;
     ngx_rbtree_node_t         *node, *root, *sentinel;
     ngx_webrtc_conf_t         *wcf;
     ngx_webrtc_room_t         *room;
@@ -858,7 +864,6 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
     }
 
     ctx = wcf->zone->data;
-    port = ngx_inet_get_port(wcf->listen.sockaddr);
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
@@ -942,7 +947,7 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
                          "\"age\":%T,\"tracks\":[",
                          rec->kind == NGX_WEBRTC_KIND_WHIP ? "whip" : "whep",
                          ngx_webrtc_state_names[rec->state], rec->worker,
-                         port + rec->worker, rec->pid,
+                         (ngx_uint_t) rec->port, rec->pid,
                          rec->state < NGX_WEBRTC_STATE_CONNECTED ? ""
                          : rec->srtp_gcm ? "AEAD_AES_128_GCM"
                          : "AES_CM_128_HMAC_SHA1_80",

@@ -120,7 +120,7 @@ ngx_webrtc_udp_bind(ngx_log_t *log)
     socklen = wcf->listen.socklen;
     ngx_memcpy(&sa, wcf->listen.sockaddr, socklen);
 
-    port = ngx_inet_get_port(&sa.sockaddr) + (in_port_t) ngx_worker;
+    port = ngx_webrtc_worker_port(wcf, ngx_worker);
     ngx_inet_set_port(&sa.sockaddr, port);
 
     fd = socket(sa.sockaddr.sa_family, SOCK_DGRAM, 0);
