@@ -28,7 +28,10 @@ UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 
 UNIT_TESTS  := sdp rtp rtcp ring
 
-.PHONY: all run test deps test-deps build unit e2e static clean
+FUZZ_SECONDS ?= 60
+
+.PHONY: all run test deps test-deps build unit e2e static clean fuzz \
+        fuzz-replay
 
 all: build
 
@@ -69,10 +72,20 @@ unit: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 	    echo "unit: $$t"; (cd $(TOP)/t/unit && $(BUILD)/unit/$$t) || exit 1; \
 	done
 
+# every committed fuzz seed and regression input through a sanitized build
+fuzz-replay: $(NGX_BUILD)/objs/Makefile
+	$(MAKE) -C $(TOP)/t/fuzz replay NGX_BUILD=$(NGX_BUILD)
+
+# libFuzzer, FUZZ_SECONDS per target (make fuzz FUZZ_SECONDS=600)
+fuzz: $(NGX_BUILD)/objs/Makefile
+	@./.ci/apt-install clang libclang-rt-14-dev
+	$(MAKE) -C $(TOP)/t/fuzz fuzz NGX_BUILD=$(NGX_BUILD) \
+	    FUZZ_SECONDS=$(FUZZ_SECONDS)
+
 e2e: build
 	cd $(TOP)/t && NGX_WEBRTC_MODULE=$(MODULE) $(PYTHON) -m pytest -v -x .
 
-test: test-deps build unit e2e
+test: test-deps build unit fuzz-replay e2e
 
 # A static nginx with the module compiled in, from an nginx source tree:
 #   make static NGINX_SRC=/path/to/nginx-1.xx

@@ -1,0 +1,707 @@
+#!/usr/bin/python3
+#
+# Writes the seed corpora of the fuzz targets: t/fuzz/corpus/{sdp,rtp,rtcp}.
+#
+#   /usr/bin/python3 t/fuzz/make_seeds.py [CORPUS_DIR]
+#
+# Standard library only.  The output is deterministic: running it again on
+# an unchanged script rewrites the same bytes, so the committed files are
+# the script's.  It writes the files it knows and leaves any other file in
+# the corpus directories (a captured packet, a minimized finding) alone.
+#
+# sdp:  the real offers of t/data/sdp/, trickle-ice-sdpfrag bodies (RFC 8840)
+#       and small offers for the edge cases of the parser and negotiation.
+# rtp:  packets shaped like what Chromium, Firefox and OBS send: one-byte and
+#       two-byte header extensions (mid, rid, transport-wide seq,
+#       abs-send-time, audio level), CSRCs, padding, and payload starts of
+#       VP8, VP9, H.264 (single NAL, STAP-A, FU-A), AV1 and Opus; plus
+#       record streams for the target's receive-state reading of its input.
+# rtcp: SR+SDES, RR, NACK, PLI, FIR, REMB, transport-cc feedback as
+#       libwebrtc writes it, BYE, APP, XR, compounds and padding; plus a
+#       record stream for the target's transport-cc reading of its input.
+
+import os
+import struct
+import sys
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SDP_DATA = os.path.join(HERE, "..", "data", "sdp")
+
+FP = ("00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:"
+      "10:11:12:13:14:15:16:17:18:19:1A:1B:1C:1D:1E:1F")
+
+# header extension ids as Chromium 156 numbers them in its offers
+EXT_AUDIO_LEVEL = 1
+EXT_ABS_SEND_TIME = 2
+EXT_TWCC = 3
+EXT_MID = 4
+EXT_RID = 10
+EXT_RRID = 11
+
+
+def filler(n, seed):
+    """n bytes that look like compressed media, the same each run"""
+    out = bytearray()
+    x = seed * 2654435761 & 0xffffffff or 1
+    while len(out) < n:
+        x ^= x << 13 & 0xffffffff
+        x ^= x >> 17
+        x ^= x << 5 & 0xffffffff
+        out.append(x & 0xff)
+    return bytes(out)
+
+
+# --- SDP ---------------------------------------------------------------
+
+def sdp(*lines, eol="\r\n", final=True):
+    text = eol.join(lines)
+    return (text + eol if final else text).encode()
+
+
+HEAD = ["v=0", "o=- 4611731400430051336 2 IN IP4 127.0.0.1", "s=-", "t=0 0"]
+SESSION = ["a=group:BUNDLE 0 1", "a=extmap-allow-mixed",
+           "a=msid-semantic: WMS stream"]
+ICE = ["a=ice-ufrag:Fz0b", "a=ice-pwd:p4Ss6Kc7QZ2mEol3bVd0Jx1r",
+       "a=ice-options:trickle", "a=fingerprint:sha-256 " + FP,
+       "a=setup:actpass"]
+
+
+def audio(mid="0", direction="sendonly", port=9):
+    return ["m=audio %d UDP/TLS/RTP/SAVPF 111 63 0" % port,
+            "c=IN IP4 0.0.0.0", "a=rtcp:9 IN IP4 0.0.0.0"] + ICE + [
+            "a=mid:" + mid,
+            "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+            "a=extmap:3 http://www.ietf.org/id/"
+            "draft-holmer-rmcat-transport-wide-cc-extensions-01",
+            "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid",
+            "a=" + direction, "a=msid:stream audio0", "a=rtcp-mux",
+            "a=rtcp-rsize",
+            "a=rtpmap:111 opus/48000/2", "a=rtcp-fb:111 transport-cc",
+            "a=fmtp:111 minptime=10;useinbandfec=1",
+            "a=rtpmap:63 red/48000/2", "a=fmtp:63 111/111",
+            "a=rtpmap:0 PCMU/8000",
+            "a=ssrc:1001 cname:fuzzcname", "a=ssrc:1001 msid:stream audio0"]
+
+
+def video(mid="1", direction="sendonly", codecs=None, extra=()):
+    codecs = codecs or [
+        (96, "VP8/90000", None), (97, "rtx/90000", "apt=96"),
+        (98, "VP9/90000", "profile-id=0"), (99, "rtx/90000", "apt=98"),
+        (102, "H264/90000", "level-asymmetry-allowed=1;packetization-mode=1;"
+                            "profile-level-id=42e01f"),
+        (103, "rtx/90000", "apt=102"),
+        (45, "AV1/90000", "level-idx=5;profile=0;tier=0"),
+        (46, "rtx/90000", "apt=45")]
+    lines = ["m=video 9 UDP/TLS/RTP/SAVPF " +
+             " ".join(str(pt) for pt, _, _ in codecs),
+             "c=IN IP4 0.0.0.0"] + ICE + [
+             "a=mid:" + mid,
+             "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/"
+             "abs-send-time",
+             "a=extmap:3 http://www.ietf.org/id/"
+             "draft-holmer-rmcat-transport-wide-cc-extensions-01",
+             "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid",
+             "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+             "a=extmap:11 urn:ietf:params:rtp-hdrext:sdes:"
+             "repaired-rtp-stream-id",
+             "a=" + direction, "a=msid:stream video0", "a=rtcp-mux",
+             "a=rtcp-rsize"]
+    for pt, name, fmtp in codecs:
+        lines.append("a=rtpmap:%d %s" % (pt, name))
+        if not name.startswith("rtx"):
+            lines += ["a=rtcp-fb:%d goog-remb" % pt,
+                      "a=rtcp-fb:%d transport-cc" % pt,
+                      "a=rtcp-fb:%d ccm fir" % pt,
+                      "a=rtcp-fb:%d nack" % pt,
+                      "a=rtcp-fb:%d nack pli" % pt]
+        if fmtp:
+            lines.append("a=fmtp:%d %s" % (pt, fmtp))
+    lines += ["a=ssrc-group:FID 2001 2002",
+              "a=ssrc:2001 cname:fuzzcname", "a=ssrc:2001 msid:stream v0",
+              "a=ssrc:2002 cname:fuzzcname", "a=ssrc:2002 msid:stream v0"]
+    return lines + list(extra)
+
+
+CANDIDATES = [
+    "a=candidate:1467250027 1 udp 2122260223 192.0.2.10 46243 typ host "
+    "generation 0 network-id 1",
+    "a=candidate:2440891536 1 udp 1686052607 198.51.100.7 46243 typ srflx "
+    "raddr 192.0.2.10 rport 46243 generation 0 network-id 1",
+    "a=candidate:435653019 1 tcp 1518280447 192.0.2.10 9 typ host "
+    "tcptype active generation 0 network-id 1",
+    "a=candidate:0 1 UDP 2122252543 4b2f0a87-5a0c-4bd4-a2c1-0bd7b3d1d2c4"
+    ".local 52114 typ host",
+    "a=candidate:1 2 UDP 2122252542 2001:db8::7 52115 typ host",
+]
+
+
+def sdp_seeds():
+    seeds = {}
+
+    for name in sorted(os.listdir(SDP_DATA)):
+        if name.endswith(".sdp"):
+            with open(os.path.join(SDP_DATA, name), "rb") as f:
+                seeds[name] = f.read()
+
+    # trickle-ice-sdpfrag bodies (RFC 8840), as WHIP clients PATCH them
+
+    seeds["frag-chromium-trickle.sdpfrag"] = sdp(
+        "a=ice-ufrag:Fz0b", "a=ice-pwd:p4Ss6Kc7QZ2mEol3bVd0Jx1r",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 0", "a=mid:0", CANDIDATES[0],
+        CANDIDATES[1], CANDIDATES[2])
+    seeds["frag-firefox-mdns.sdpfrag"] = sdp(
+        "a=ice-ufrag:8fa4e3c1", "a=ice-pwd:1f5e2d0c9b8a7f6e5d4c3b2a19081726",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 0", "a=mid:0", CANDIDATES[3],
+        CANDIDATES[4], "a=end-of-candidates")
+    seeds["frag-candidates-first.sdpfrag"] = sdp(
+        CANDIDATES[0], CANDIDATES[3], "a=ice-ufrag:Fz0b",
+        "a=ice-pwd:p4Ss6Kc7QZ2mEol3bVd0Jx1r", "m=audio 9 RTP/AVP 0",
+        "a=mid:0", CANDIDATES[1])
+    seeds["frag-ice-restart.sdpfrag"] = sdp(
+        "a=ice-options:trickle ice2", "a=ice-ufrag:R3st",
+        "a=ice-pwd:newpassword0123456789abcd", "m=audio 9 RTP/AVP 0",
+        "a=mid:0", "a=ice-ufrag:R3sM", "a=ice-pwd:mediapassword0123456789a")
+    seeds["frag-end-of-candidates.sdpfrag"] = sdp(
+        "a=ice-ufrag:Fz0b", "a=ice-pwd:p4Ss6Kc7QZ2mEol3bVd0Jx1r",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 0", "a=mid:0", "a=end-of-candidates",
+        eol="\n")
+    seeds["frag-two-sections.sdpfrag"] = sdp(
+        "a=ice-ufrag:Fz0b", "a=ice-pwd:p4Ss6Kc7QZ2mEol3bVd0Jx1r",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 0", "a=mid:0", CANDIDATES[0],
+        "m=video 9 UDP/TLS/RTP/SAVPF 0", "a=mid:1", CANDIDATES[4])
+
+    # small offers: what the negotiation chooses, and what it refuses
+
+    seeds["offer-minimal-audio-lf.sdp"] = sdp(
+        "v=0", "o=- 1 1 IN IP4 0.0.0.0", "s=-", "t=0 0",
+        "a=fingerprint:sha-256 " + FP, "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+        "a=ice-ufrag:ab", "a=ice-pwd:0123456789abcdefghijkl",
+        "a=rtpmap:111 opus/48000/2", eol="\n", final=False)
+    seeds["offer-chromium-shaped-all-codecs.sdp"] = sdp(
+        *(HEAD + SESSION + audio() + video() + CANDIDATES[:2]))
+    seeds["offer-h264-only-fmtp-first.sdp"] = sdp(
+        *(HEAD + ["a=group:BUNDLE 0"] + video(mid="0", codecs=[
+            (127, "H264/90000", "packetization-mode=0"),
+            (125, "H264/90000", "profile-level-id=640c1f;packetization-mode=1"),
+            (107, "rtx/90000", "apt=125"), (108, "rtx/90000", "apt=127")])))
+    seeds["offer-av1-vp9-wildcard-fb.sdp"] = sdp(
+        *(HEAD + ["a=group:BUNDLE v"] + ["m=video 9 UDP/TLS/RTP/SAVPF 41 98 99",
+          "a=mid:v", "a=sendrecv", "a=rtcp-mux"] + ICE + [
+          "a=fmtp:99 apt=98", "a=rtcp-fb:* nack", "a=rtcp-fb:* nack pli",
+          "a=rtpmap:41 AV1X/90000", "a=rtpmap:98 VP9/90000",
+          "a=rtpmap:99 RTX/90000",
+          "a=extmap:7/sendonly urn:ietf:params:rtp-hdrext:sdes:mid",
+          "a=extmap:200 http://www.ietf.org/id/"
+          "draft-holmer-rmcat-transport-wide-cc-extensions-01"]))
+    seeds["offer-simulcast-rids.sdp"] = sdp(
+        *(HEAD + ["a=group:BUNDLE 0"] + video(mid="0", extra=[
+            "a=rid:q send", "a=rid:h send", "a=rid:f send max-width=1280",
+            "a=rid:x recv", "a=simulcast:send q;h;f"])))
+    seeds["offer-datachannel-only.sdp"] = sdp(
+        *(HEAD + ["a=group:BUNDLE 0",
+          "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
+          "c=IN IP4 0.0.0.0", "a=mid:0", "a=sctp-port:5000",
+          "a=max-message-size:262144"] + ICE))
+    seeds["offer-bundle-only-port0.sdp"] = sdp(
+        *(HEAD + ["a=group:BUNDLE 0 1 2", "a=fingerprint:sha-256 " + FP,
+                  "a=ice-ufrag:ab", "a=ice-pwd:0123456789abcdefghijkl",
+                  "a=sendonly"] +
+          ["m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=mid:0",
+           "a=rtpmap:111 opus/48000/2",
+           "m=video 0 UDP/TLS/RTP/SAVPF 96", "a=mid:1", "a=bundle-only",
+           "a=rtpmap:96 VP8/90000",
+           "m=video 0 UDP/TLS/RTP/SAVPF 96", "a=mid:2",
+           "a=rtpmap:96 VP8/90000"]))
+    seeds["offer-recvonly-whep.sdp"] = sdp(
+        *(HEAD + SESSION + audio(direction="recvonly") +
+          video(direction="recvonly")))
+    seeds["offer-whep-three-videos.sdp"] = sdp(
+        *(HEAD + ["a=group:BUNDLE a v1 v2 v3"] +
+          audio(mid="a", direction="recvonly") +
+          video(mid="v1", direction="recvonly", codecs=[
+              (96, "VP8/90000", None),
+              (102, "H264/90000", "packetization-mode=1;"
+                                  "profile-level-id=42e01f"),
+              (103, "rtx/90000", "apt=102"),
+              (104, "H264/90000", "packetization-mode=1;"
+                                  "profile-level-id=640c34"),
+              (106, "H264/90000", "packetization-mode=1;"
+                                  "profile-level-id=4d001f")]) +
+          video(mid="v2", direction="sendrecv", codecs=[
+              (35, "AV1/90000", "profile=1"), (45, "AV1/90000", None),
+              (46, "rtx/90000", "apt=45")]) +
+          video(mid="v3", direction="recvonly", codecs=[
+              (98, "VP9/90000", "profile-id=0"),
+              (100, "VP9/90000", "profile-id=2"),
+              (101, "rtx/90000", "apt=100")])))
+    seeds["offer-inactive-and-unknown.sdp"] = sdp(
+        *(HEAD + ["a=fingerprint:sha-256 " + FP, "a=ice-lite",
+                  "a=setup:active", "a=ice-ufrag:ab",
+                  "a=ice-pwd:0123456789abcdefghijkl",
+                  "m=audio 9/2 RTP/AVP 111 8", "a=inactive",
+                  "a=rtpmap:111 opus/48000/2",
+                  "m=text 9 RTP/AVP 98", "a=rtpmap:98 t140/1000",
+                  "m=video 9 RTP/SAVPF 96", "a=mid:v", "a=sendonly",
+                  "a=rtpmap:96 VP8/90000", "a=ssrc-group:SIM 1 2 3",
+                  "a=ssrc-group:FID 1 4", "a=ssrc:1 cname:x"]))
+    seeds["offer-whitespace.sdp"] = (
+        b"v=0 \r\n\r\no=- 1 1 IN IP4 0.0.0.0\t\r\ns=-\nt=0 0\r\n"
+        b"a=fingerprint:sha-256 " + FP.encode() + b" \t\r\n"
+        b"m=video 9 UDP/TLS/RTP/SAVPF 96 96 97\r\n"
+        b"a=ice-ufrag: ab \r\na=ice-pwd:\t0123456789abcdefghijkl\r\n"
+        b"a=rtpmap:96  VP8/90000 \r\na=rtpmap:97 rtx/90000\r\n"
+        b"a=fmtp:97 apt = 96 ; foo=bar\r\n\r\n\r\n")
+    seeds["offer-nine-sections.sdp"] = sdp(
+        *(HEAD + ["a=fingerprint:sha-256 " + FP, "a=ice-ufrag:ab",
+                  "a=ice-pwd:0123456789abcdefghijkl"] +
+          sum((["m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=mid:%d" % i,
+                "a=rtpmap:111 opus/48000/2"] for i in range(9)), [])))
+    seeds["offer-bad-fingerprint.sdp"] = sdp(
+        *(HEAD + ["a=fingerprint:sha-256 " + FP[:-1] + "G",
+                  "m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=ice-ufrag:ab",
+                  "a=ice-pwd:0123456789abcdefghijkl"]))
+
+    return seeds
+
+
+# --- RTP ---------------------------------------------------------------
+
+def one_byte_ext(elements, pad=0):
+    """RFC 8285 4.2: 0xBEDE, elements of id (4 bits) and length - 1"""
+    data = b"".join(bytes([i << 4 | (len(v) - 1)]) + v for i, v in elements)
+    data += b"\0" * pad
+    data += b"\0" * (-len(data) % 4)
+    return 0xbede, data
+
+
+def two_byte_ext(elements, pad=0):
+    """RFC 8285 4.3: 0x100 + appbits, elements of id, length, data"""
+    data = b"".join(bytes([i, len(v)]) + v for i, v in elements)
+    data += b"\0" * pad
+    data += b"\0" * (-len(data) % 4)
+    return 0x1000, data
+
+
+def rtp(pt, seq, ts, ssrc, payload, marker=0, csrcs=(), ext=None,
+        padding=0):
+    b0 = 0x80 | len(csrcs)
+    if ext:
+        b0 |= 0x10
+    if padding:
+        b0 |= 0x20
+    out = struct.pack("!BBHII", b0, marker << 7 | pt, seq, ts, ssrc)
+    out += b"".join(struct.pack("!I", c) for c in csrcs)
+    if ext:
+        profile, data = ext
+        out += struct.pack("!HH", profile, len(data) // 4) + data
+    out += payload
+    if padding:
+        out += b"\0" * (padding - 1) + bytes([padding])
+    return out
+
+
+def abs_send_time(seconds):
+    return struct.pack("!I", int(seconds * (1 << 18)) & 0xffffff)[1:]
+
+
+def video_ext(twcc, mid=b"1", rid=None):
+    elements = [(EXT_ABS_SEND_TIME, abs_send_time(12.5)),
+                (EXT_TWCC, struct.pack("!H", twcc)), (EXT_MID, mid)]
+    if rid:
+        elements.append((EXT_RID, rid))
+    return one_byte_ext(elements)
+
+
+def vp8_descriptor(start, picture_id=0x1234, tl0=None):
+    """RFC 7741 4.2: X R N S R PID, then I L T K, PictureID (15 bits)"""
+    x = 0x80 | (0x10 if start else 0)
+    ext = 0x80 | (0x40 if tl0 is not None else 0)
+    out = bytes([x, ext, 0x80 | picture_id >> 8 & 0x7f, picture_id & 0xff])
+    if tl0 is not None:
+        out += bytes([tl0])
+    return out
+
+
+def vp8_key_header(width=640, height=480):
+    """RFC 7741 4.3 / RFC 6386 9.1: frame tag P=0, start code, size"""
+    size0 = 0x1234
+    tag = size0 << 5 | 1 << 4 | 0  # show_frame, version 0, key frame
+    return (struct.pack("<I", tag)[:3] + b"\x9d\x01\x2a" +
+            struct.pack("<HH", width, height))
+
+
+def vp8_inter_header():
+    size0 = 0x0321
+    return struct.pack("<I", size0 << 5 | 1 << 4 | 1)[:3]
+
+
+SPS = bytes.fromhex("6742c01fda0280bfe5c044000003000400000300f03c60ca80")
+PPS = bytes.fromhex("68ce3c80")
+IDR = bytes([0x65]) + filler(300, 1)
+SEI = bytes.fromhex("06050e") + filler(14, 9) + b"\x80"
+
+
+def stap_a(*nals):
+    return bytes([0x78]) + b"".join(struct.pack("!H", len(n)) + n
+                                    for n in nals)
+
+
+def fu_a(nal_header, start, end, data):
+    indicator = nal_header & 0xe0 | 28
+    header = (0x80 if start else 0) | (0x40 if end else 0) | nal_header & 0x1f
+    return bytes([indicator, header]) + data
+
+
+def vp9_descriptor(inter, start=True, end=False, ss=False):
+    """RFC 9628 4.2: I P L F B E V Z, PictureID, scalability structure"""
+    b = 0x80 | (0x40 if inter else 0) | (0x08 if start else 0)
+    b |= (0x04 if end else 0) | (0x02 if ss else 0)
+    out = bytes([b, 0x80 | 0x0b, 0xcd])
+    if ss:
+        # N_S = 0, Y, G; one layer 640x480; one picture group: T0, U0, R0
+        out += bytes([0x18]) + struct.pack("!HH", 640, 480) + b"\x01\x00"
+    return out
+
+
+def av1_aggregation(z=0, y=0, w=1, n=0):
+    """AV1 RTP 4.4: Z Y W W N - - -"""
+    return bytes([z << 7 | y << 6 | w << 4 | n << 3])
+
+
+def rtp_seeds():
+    s = {}
+    audio_ext = one_byte_ext([(EXT_AUDIO_LEVEL, b"\xa8"),
+                              (EXT_ABS_SEND_TIME, abs_send_time(3.25)),
+                              (EXT_TWCC, b"\x01\x2c"), (EXT_MID, b"0")])
+
+    s["opus-chromium-ext.rtp"] = rtp(111, 17000, 960 * 50, 0x1a2b3c4d,
+                                     b"\x78" + filler(80, 2), marker=1,
+                                     ext=audio_ext)
+    s["opus-obs-no-ext.rtp"] = rtp(111, 1, 960, 1111, b"\xfc" + filler(40, 3))
+
+    # VP8
+    s["vp8-keyframe.rtp"] = rtp(96, 3000, 90000, 0x55667788,
+                                vp8_descriptor(True) + vp8_key_header() +
+                                filler(200, 4), ext=video_ext(301))
+    s["vp8-keyframe-tl0.rtp"] = rtp(96, 3001, 90000, 0x55667788,
+                                    vp8_descriptor(True, 0x7fff, 3) +
+                                    vp8_key_header(1280, 720) +
+                                    filler(64, 5), ext=video_ext(302))
+    s["vp8-keyframe-short-descriptor.rtp"] = rtp(
+        96, 9, 0, 2222, b"\x10" + vp8_key_header() + filler(32, 6))
+    s["vp8-interframe.rtp"] = rtp(96, 3010, 93000, 0x55667788,
+                                  vp8_descriptor(True, 0x1235) +
+                                  vp8_inter_header() + filler(120, 7),
+                                  marker=1, ext=video_ext(311))
+    s["vp8-continuation.rtp"] = rtp(96, 3002, 90000, 0x55667788,
+                                    vp8_descriptor(False) + filler(1100, 8),
+                                    ext=video_ext(303))
+
+    # H.264
+    s["h264-idr-single-nal.rtp"] = rtp(102, 500, 180000, 0x0bad0bad, IDR,
+                                       marker=1, ext=video_ext(400))
+    s["h264-sps-single-nal.rtp"] = rtp(102, 499, 180000, 0x0bad0bad, SPS)
+    s["h264-non-idr.rtp"] = rtp(102, 520, 183000, 0x0bad0bad,
+                                bytes([0x41]) + filler(90, 10), marker=1)
+    s["h264-stap-a-sps-pps-idr.rtp"] = rtp(102, 501, 180000, 0x0bad0bad,
+                                           stap_a(SPS, PPS, IDR[:120]),
+                                           ext=video_ext(401))
+    s["h264-stap-a-sei-non-idr.rtp"] = rtp(102, 530, 186000, 0x0bad0bad,
+                                           stap_a(SEI, b"\x41" +
+                                                  filler(40, 11)))
+    s["h264-fu-a-start-idr.rtp"] = rtp(102, 502, 180000, 0x0bad0bad,
+                                       fu_a(0x65, True, False,
+                                            filler(1000, 12)),
+                                       ext=video_ext(402))
+    s["h264-fu-a-middle.rtp"] = rtp(102, 503, 180000, 0x0bad0bad,
+                                    fu_a(0x65, False, False,
+                                         filler(1000, 13)))
+    s["h264-fu-a-end.rtp"] = rtp(102, 504, 180000, 0x0bad0bad,
+                                 fu_a(0x65, False, True, filler(300, 14)),
+                                 marker=1)
+
+    # VP9, AV1
+    s["vp9-keyframe-start-ss.rtp"] = rtp(98, 7000, 270000, 0x99990001,
+                                         vp9_descriptor(False, ss=True) +
+                                         b"\x82\x49\x83\x42\x00" +
+                                         filler(150, 15),
+                                         ext=video_ext(500))
+    s["vp9-interframe.rtp"] = rtp(98, 7005, 273000, 0x99990001,
+                                  vp9_descriptor(True, end=True) +
+                                  filler(90, 16), marker=1)
+    s["av1-keyframe-start.rtp"] = rtp(45, 8000, 360000, 0xa1a1a1a1,
+                                      av1_aggregation(w=2, n=1) +
+                                      bytes([11]) +  # OBU element length
+                                      b"\x08\x00\x00\x00\x42\xab\xbf\xc3"
+                                      b"\x70\x0b\xe0" +
+                                      b"\x30" + filler(180, 17),
+                                      ext=video_ext(600))
+    s["av1-interframe.rtp"] = rtp(45, 8010, 363000, 0xa1a1a1a1,
+                                  av1_aggregation(z=1, w=1) +
+                                  filler(100, 18), marker=1)
+
+    # header shapes
+    s["rtx-padding-only-probe.rtp"] = rtp(97, 40000, 90000, 0x55667789, b"",
+                                          ext=video_ext(700), padding=224)
+    s["rtx-retransmission.rtp"] = rtp(97, 40001, 90000, 0x55667789,
+                                      struct.pack("!H", 3000) +
+                                      vp8_descriptor(True) +
+                                      vp8_key_header() + filler(50, 19),
+                                      ext=video_ext(701))
+    s["csrcs-and-padding.rtp"] = rtp(111, 12, 1920, 7, b"\x78" +
+                                     filler(30, 20),
+                                     csrcs=(0x11111111, 0x22222222),
+                                     padding=4)
+    s["two-byte-ext.rtp"] = rtp(96, 100, 9000, 0xfeedface,
+                                vp8_descriptor(True) + vp8_key_header() +
+                                filler(40, 21),
+                                ext=two_byte_ext([
+                                    (EXT_MID, b"1"), (EXT_TWCC, b"\x00\x07"),
+                                    (15, b""), (EXT_ABS_SEND_TIME,
+                                                abs_send_time(1.0)),
+                                    (200, filler(20, 22))], pad=3))
+    s["one-byte-ext-padding-id15.rtp"] = rtp(
+        96, 101, 9000, 0xfeedface, b"\x90\x80\x80\x01" + filler(20, 23),
+        ext=(0xbede, bytes([EXT_MID << 4, ord("1"), 0, 0,
+                            EXT_TWCC << 4 | 1, 0, 8, 0,
+                            0xf0, EXT_RID << 4, ord("h"), 0])))
+    s["simulcast-rid.rtp"] = rtp(96, 200, 18000, 0x51000001,
+                                 vp8_descriptor(True) + vp8_key_header(320,
+                                                                       180) +
+                                 filler(60, 24),
+                                 ext=video_ext(800, rid=b"q"))
+    s["rrid-rtx.rtp"] = rtp(97, 201, 18000, 0x51000002,
+                            b"\x00\xc8" + filler(60, 25),
+                            ext=one_byte_ext([(EXT_MID, b"1"),
+                                              (EXT_RID, b"q"),
+                                              (EXT_RRID, b"q")]))
+    s["header-only.rtp"] = rtp(0, 0, 0, 0, b"")
+
+    # record streams for the receive state (4-byte records after 2 bytes:
+    # op, a, b, dt; op & 3: 0/1 seq + (int8) a, 2 absolute a b, 3 nacks)
+
+    def recv(first, records, rate48k=False):
+        head = struct.pack("!H", first)
+        head = bytes([head[0] & 0xfe | (1 if rate48k else 0), head[1]])
+        return head + b"".join(bytes(r) for r in records)
+
+    nack = lambda rtt, mx: (3, rtt, mx, 5)
+    s["recv-gaps-nacks.bin"] = recv(1000, [
+        (0, 1, 0, 20), (0, 1, 3, 20), (0, 5, 0, 20), nack(25, 10),
+        (0, 2, 0, 20), nack(25, 10), (0, 0xfd, 0, 5), (0, 1, 0, 20),
+        (0, 40, 0, 5), nack(0, 79), nack(0, 79), (0, 0xe0, 0, 1),
+        (4, 0, 0, 100), nack(100, 3), nack(100, 3), nack(100, 3),
+        nack(0, 79), (0, 1, 0, 20)])
+    s["recv-wrap.bin"] = recv(65530, [
+        (0, 1, 0, 20)] * 3 + [(0, 7, 2, 20), nack(10, 64), (0, 0xfc, 0, 1),
+        (0, 3, 0, 20), nack(10, 64)], rate48k=True)
+    s["recv-window.bin"] = recv(20000, [
+        (2, 0x4e, 0x20, 10), (2, 0x50, 0x20, 10), nack(0, 79),
+        (4, 0, 0, 10), (2, 0x52, 0x21, 10), (2, 0x4e, 0x30, 10),
+        (2, 0x10, 0x00, 10), (2, 0x10, 0x00, 10), nack(0, 1)])
+
+    return s
+
+
+# --- RTCP --------------------------------------------------------------
+
+def rtcp(pt, count, body, padding=0):
+    """
+    RFC 3550 6.4.1: the length in words minus one; without padding the
+    body is zero-filled to 32 bits, with it the P bit is set and padding
+    bytes (the last counting them all) bring it to 32 bits
+    """
+    if padding:
+        assert (len(body) + padding) % 4 == 0
+        body += b"\0" * (padding - 1) + bytes([padding])
+    else:
+        body += b"\0" * (-len(body) % 4)
+    b0 = 0x80 | count | (0x20 if padding else 0)
+    return struct.pack("!BBH", b0, pt, len(body) // 4) + body
+
+
+def report_block(ssrc, fraction, lost, ext_max, jitter, lsr, dlsr):
+    return struct.pack("!IIIIII", ssrc, fraction << 24 | lost & 0xffffff,
+                       ext_max, jitter, lsr, dlsr)
+
+
+def sdes(ssrc, cname, *more):
+    items = bytes([1, len(cname)]) + cname
+    for t, v in more:
+        items += bytes([t, len(v)]) + v
+    chunk = struct.pack("!I", ssrc) + items + b"\0"
+    chunk += b"\0" * (-len(chunk) % 4)
+    return rtcp(202, 1, chunk)
+
+
+def sr(ssrc, ntp, ts, packets, octets, blocks=()):
+    body = struct.pack("!IQIII", ssrc, ntp, ts, packets, octets)
+    return rtcp(200, len(blocks), body + b"".join(blocks))
+
+
+def rr(ssrc, blocks=()):
+    return rtcp(201, len(blocks), struct.pack("!I", ssrc) + b"".join(blocks))
+
+
+def nack(sender, media, pairs):
+    return rtcp(205, 1, struct.pack("!II", sender, media) +
+                b"".join(struct.pack("!HH", p, b) for p, b in pairs))
+
+
+def pli(sender, media):
+    return rtcp(206, 1, struct.pack("!II", sender, media))
+
+
+def fir(sender, media, seq):
+    return rtcp(206, 4, struct.pack("!IIIB3x", sender, 0, media, seq))
+
+
+def remb(sender, bitrate, ssrcs):
+    exp = 0
+    while bitrate >> exp > 0x3ffff:
+        exp += 1
+    return rtcp(206, 15, struct.pack("!II4sB", sender, 0, b"REMB",
+                                     len(ssrcs)) +
+                struct.pack("!I", exp << 18 | bitrate >> exp)[1:] +
+                b"".join(struct.pack("!I", s) for s in ssrcs))
+
+
+def twcc(sender, media, base, fb_count, ref_us, arrivals, chunks):
+    """
+    transport-cc feedback: arrivals is a list of times in us, None for a
+    lost packet; chunks says how libwebrtc would group the statuses:
+    ("run", n), ("vec2", n) or ("vec1", n), consuming the statuses in order
+    """
+    ref = ref_us // 64000
+    last = ref * 256
+    statuses, deltas = [], b""
+    for a in arrivals:
+        if a is None:
+            statuses.append(0)
+            continue
+        ticks = a // 250
+        d = ticks - last
+        last = ticks
+        if 0 <= d <= 255:
+            statuses.append(1)
+            deltas += bytes([d])
+        else:
+            statuses.append(2)
+            deltas += struct.pack("!h", d)
+    out, i = b"", 0
+    for kind, n in chunks:
+        st = statuses[i:i + n]
+        i += n
+        if kind == "run":
+            out += struct.pack("!H", st[0] << 13 | n)
+        elif kind == "vec2":
+            v = 0xc000
+            for k, x in enumerate(st):
+                v |= x << 2 * (6 - k)
+            out += struct.pack("!H", v)
+        else:
+            v = 0x8000
+            for k, x in enumerate(st):
+                v |= x << 13 - k
+            out += struct.pack("!H", v)
+    assert i == len(statuses)
+    body = struct.pack("!IIHHI", sender, media, base, len(arrivals),
+                       (ref & 0xffffff) << 8 | fb_count) + out + deltas
+    return rtcp(205, 15, body, padding=-len(body) % 4)
+
+
+def rtcp_seeds():
+    s = {}
+    me, peer = 0x5e9de501, 0x3ed1a001
+
+    s["sr-sdes.rtcp"] = (sr(peer, 0xe9b3c2d1_80000000, 1234567, 500, 420000) +
+                         sdes(peer, b"fuzzcname0123456"))
+    s["sr-block-sdes-chromium.rtcp"] = (
+        sr(peer, 0xe9b3c2d1_4189374b, 90000 * 7, 700, 812345,
+           [report_block(me, 3, 12, 0x1_0010, 45, 0xc2d18000, 6554)]) +
+        sdes(peer, b"Lx0aGkOtSrqCZ2yd"))
+    s["rr-sdes.rtcp"] = (rr(me, [report_block(peer, 25, 3, 70123, 120,
+                                              0xb3c2d180, 32768)]) +
+                         sdes(me, b"server"))
+    s["rr-empty.rtcp"] = rr(me)
+    s["nack-pairs.rtcp"] = nack(me, peer, [(1000, 0x0005), (1020, 0xffff),
+                                           (65530, 0x8001)])
+    s["rr-nack-compound.rtcp"] = (rr(me, [report_block(peer, 0, 0, 3001, 8,
+                                                       0, 0)]) +
+                                  nack(me, peer, [(2999, 0)]))
+    s["pli.rtcp"] = pli(me, peer)
+    s["fir.rtcp"] = fir(me, peer, 7)
+    s["remb.rtcp"] = remb(me, 2500000, [peer])
+    s["rr-remb-chromium-receiver.rtcp"] = (rr(me) +
+                                           remb(me, 312500000, [peer, 77]))
+
+    t0 = 1234 * 64000 + 5000
+    s["twcc-run-length.rtcp"] = twcc(me, peer, 100, 0, t0,
+                                     [t0 + 5000 * k for k in range(20)],
+                                     [("run", 20)])
+    s["twcc-vec2-lost-large.rtcp"] = twcc(
+        me, peer, 65530, 1, t0,
+        [t0, None, t0 + 100000, t0 + 90000, None, t0 + 120000, t0 + 121000,
+         t0 + 122000, None],
+        [("vec2", 7), ("vec2", 2)])
+    s["twcc-vec1-and-run.rtcp"] = twcc(
+        me, peer, 4000, 200, t0,
+        [t0 + 1000 * k if k % 3 else None for k in range(14)] + [None] * 30,
+        [("vec1", 14), ("run", 30)])
+    s["rr-twcc-compound.rtcp"] = rr(me) + twcc(me, peer, 7, 9, t0,
+                                               [t0, t0 + 250, t0 + 500],
+                                               [("vec2", 3)])
+    s["bye-reason.rtcp"] = rtcp(203, 1, struct.pack("!I", peer) +
+                                bytes([6]) + b"leave!")
+    s["app.rtcp"] = rtcp(204, 3, struct.pack("!I4s", peer, b"ngxw") +
+                         b"payload!")
+    s["xr-rrtr.rtcp"] = rtcp(207, 0, struct.pack("!IBBHQ", me, 4, 0, 2,
+                                                 0xe9b3c2d1_80000000))
+    s["compound-padded.rtcp"] = (sr(peer, 1, 2, 3, 4) + sdes(peer, b"c") +
+                                 rtcp(203, 1, struct.pack("!I", peer),
+                                      padding=4))
+    s["sdes-items.rtcp"] = sdes(peer, b"cname", (2, b"name"), (6, b"tool"),
+                                (8, b"\x05prefix"))
+
+    # a record stream for the transport-cc recorder and writer: 4-byte
+    # records op a b c; op >= 0xc0 writes into a buffer of (a << 8 | b)
+    # bytes; otherwise an arrival, seq + (int8) a or a << 8 | b when
+    # op & 0x40, after c * 250 us, or c * 65.536 ms when op & 0x20
+
+    rec = [(0x40, 0x10, 0x00, 8)]
+    rec += [(0x00, 1, 0, 20)] * 30
+    rec += [(0xc0, 0x05, 0xdc, 0)]
+    rec += [(0x00, 2, 0, 20), (0x00, 0xff, 0, 4), (0x00, 3, 0, 0),
+            (0x20, 1, 0, 200), (0x10, 1, 0, 0), (0x00, 1, 0, 40),
+            (0xc0, 0x00, 0x18, 0), (0xc0, 0x00, 0x30, 0),
+            (0x40, 0x18, 0x00, 3), (0x00, 1, 0, 4), (0xc0, 0x05, 0xdc, 0)]
+    s["twcc-records.bin"] = bytes([7, 0, 0, 0]) + b"".join(
+        bytes(r) for r in rec)
+
+    return s
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
+    total = 0
+
+    for target, seeds in (("sdp", sdp_seeds()), ("rtp", rtp_seeds()),
+                          ("rtcp", rtcp_seeds())):
+        d = os.path.join(root, target)
+        os.makedirs(d, exist_ok=True)
+
+        for name, data in sorted(seeds.items()):
+            if target != "sdp":
+                assert len(data) <= 1500, name
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+            total += len(data)
+
+        print("%s: %d seeds" % (target, len(seeds)))
+
+    print("%d bytes" % total)
+
+
+if __name__ == "__main__":
+    main()
