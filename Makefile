@@ -9,7 +9,6 @@ TOP         := $(CURDIR)
 BUILD       := $(TOP)/build
 NGX_SRC     := /usr/share/nginx/src
 NGX_BUILD   := $(BUILD)/nginx
-MODULE      := $(NGX_BUILD)/objs/ngx_webrtc_module.so
 PYTHON      := /usr/bin/python3
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -19,6 +18,19 @@ TEST_DEPS   := $(RUN_DEPS) python3-aiortc python3-pytest python3-websockets \
                python3-requests python3-av chromium nftables curl
 
 SRCS        := $(wildcard $(TOP)/src/*.c $(TOP)/src/*.h) $(TOP)/config
+
+# make test SANITIZE=1: the module built with ASan and UBSan in its own tree,
+# loaded into Debian's nginx with the sanitizer runtimes preloaded; the
+# tests fail on any sanitizer report.
+ifeq ($(SANITIZE),1)
+SAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
+               -fno-sanitize-recover=undefined
+NGX_BUILD   := $(BUILD)/nginx-asan
+NGX_CONFIGURE_EXTRA := --with-cc-opt="$(SAN_FLAGS)" --with-ld-opt="$(SAN_FLAGS)"
+E2E_ENV     := NGX_WEBRTC_PRELOAD=$(shell gcc -print-file-name=libasan.so):$(shell gcc -print-file-name=libubsan.so)
+endif
+
+MODULE       = $(NGX_BUILD)/objs/ngx_webrtc_module.so
 
 NGX_INCS    := -I$(NGX_BUILD)/objs -I$(NGX_BUILD)/src/core \
                -I$(NGX_BUILD)/src/event -I$(NGX_BUILD)/src/os/unix \
@@ -49,7 +61,8 @@ $(NGX_BUILD)/objs/Makefile: $(TOP)/config
 	mkdir -p $(BUILD)
 	cp -r $(NGX_SRC) $(NGX_BUILD)
 	cd $(NGX_BUILD) && . ./conf_flags && \
-	    ./configure "$${NGX_CONF_FLAGS[@]}" --add-dynamic-module=$(TOP) \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" $(NGX_CONFIGURE_EXTRA) \
+	    --add-dynamic-module=$(TOP) \
 	    > $(BUILD)/configure.log 2>&1 || { tail -20 $(BUILD)/configure.log; exit 1; }
 
 $(MODULE): $(NGX_BUILD)/objs/Makefile $(SRCS)
@@ -83,7 +96,8 @@ fuzz: $(NGX_BUILD)/objs/Makefile
 	    FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 e2e: build
-	cd $(TOP)/t && NGX_WEBRTC_MODULE=$(MODULE) $(PYTHON) -m pytest -v -x .
+	cd $(TOP)/t && $(E2E_ENV) NGX_WEBRTC_MODULE=$(MODULE) \
+	    $(PYTHON) -m pytest -v -x .
 
 test: test-deps build unit fuzz-replay e2e
 
