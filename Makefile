@@ -43,7 +43,7 @@ UNIT_TESTS  := sdp rtp rtcp ring
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run test deps test-deps build unit e2e static clean fuzz \
-        fuzz-replay
+        fuzz-replay bench
 
 all: build
 
@@ -94,6 +94,14 @@ fuzz: $(NGX_BUILD)/objs/Makefile
 	@./.ci/apt-install clang libclang-rt-14-dev
 	$(MAKE) -C $(TOP)/t/fuzz fuzz NGX_BUILD=$(NGX_BUILD) \
 	    FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+# the benchmark of docs/benchmarks.md (make bench QUICK=1: 2 minutes)
+BENCH_DEPS  := $(RUN_DEPS) python3 janus
+
+bench: build
+	@./.ci/apt-install $(BENCH_DEPS)
+	$(MAKE) -C $(TOP)/t/bench bench QUICK=$(QUICK) \
+	    MODULE=$(MODULE)
 
 e2e: build
 	cd $(TOP)/t && $(E2E_ENV) NGX_WEBRTC_MODULE=$(MODULE) \

@@ -527,7 +527,7 @@ ngx_http_webrtc_read_body(ngx_http_request_t *r, ngx_str_t *body)
 
             p += n;
 
-        } else {
+        } else if (b->last != b->pos) {
             p = ngx_cpymem(p, b->pos, b->last - b->pos);
         }
     }

@@ -22,6 +22,7 @@
 
 #define NGX_WEBRTC_MAX_WORKERS      64
 #define NGX_WEBRTC_MAX_ANNOUNCE     8
+#define NGX_WEBRTC_PORT_BANKS       4       /* see ngx_webrtc_udp_bind() */
 #define NGX_WEBRTC_ID_LEN           32      /* hex chars, 128 bits */
 #define NGX_WEBRTC_UFRAG_LEN        8
 #define NGX_WEBRTC_PWD_LEN          32
@@ -168,6 +169,7 @@ struct ngx_webrtc_room_s {
 
 typedef struct {
     ngx_pid_t                   pid;
+    in_port_t                   port;        /* 0 until its socket is bound */
     ngx_uint_t                  sessions;
 } ngx_webrtc_worker_slot_t;
 
@@ -182,7 +184,6 @@ typedef struct {
     ngx_queue_t                 sessions;
     ngx_uint_t                  nsessions;
     ngx_uint_t                  nworkers;
-    ngx_uint_t                  generation;  /* configuration loads */
     ngx_webrtc_worker_slot_t    workers[NGX_WEBRTC_MAX_WORKERS];
 } ngx_webrtc_shm_t;
 
@@ -206,7 +207,6 @@ typedef struct {
     ngx_shm_zone_t             *zone;       /* ->data: &shm once made */
     ngx_webrtc_shm_ctx_t        shm;
     ngx_uint_t                  nworkers;
-    ngx_uint_t                  bank;        /* 0 or 1, by generation */
 
     /* wake-up eventfds, one per worker, made before the fork */
     ngx_fd_t                    wake[NGX_WEBRTC_MAX_WORKERS];
@@ -243,7 +243,6 @@ extern const char  *ngx_webrtc_state_names[];
 
 
 ngx_webrtc_conf_t *ngx_webrtc_get_conf(ngx_cycle_t *cycle);
-in_port_t ngx_webrtc_worker_port(ngx_webrtc_conf_t *wcf, ngx_uint_t worker);
 ngx_int_t ngx_webrtc_init_worker(ngx_cycle_t *cycle);
 void ngx_webrtc_exit_worker(ngx_cycle_t *cycle);
 

@@ -26,16 +26,20 @@
 
 
 typedef struct {
-    ngx_webrtc_session_t   *session;
-    ngx_log_t              *log;
+    ngx_webrtc_session_t      *session;    /* held here already */
+    ngx_webrtc_session_rec_t  *rec;        /* ours to adopt, if it checks */
+    u_char                     ufrag[NGX_WEBRTC_UFRAG_LEN];
+    ngx_log_t                 *log;
 } ngx_webrtc_ice_lookup_t;
 
 
 static bool ngx_webrtc_ice_validate(StunAgent *agent, StunMessage *message,
     uint8_t *username, uint16_t username_len, uint8_t **password,
     size_t *password_len, void *user_data);
-static ngx_webrtc_session_t *ngx_webrtc_ice_find_session(ngx_str_t *ufrag,
-    ngx_str_t *remote, ngx_log_t *log);
+static void ngx_webrtc_ice_find_session(ngx_webrtc_ice_lookup_t *lookup,
+    ngx_str_t *ufrag, ngx_str_t *remote);
+static ngx_webrtc_session_t *ngx_webrtc_ice_adopt(
+    ngx_webrtc_ice_lookup_t *lookup);
 
 
 static StunAgent  ngx_webrtc_stun_agent;
@@ -86,6 +90,7 @@ ngx_webrtc_ice_handle(u_char *buf, size_t len, struct sockaddr *sa,
     uint8_t                  out[512];
 
     lookup.session = NULL;
+    lookup.rec = NULL;
     lookup.log = log;
 
     vs = stun_agent_validate(&ngx_webrtc_stun_agent, &req, buf, len,
@@ -98,12 +103,24 @@ ngx_webrtc_ice_handle(u_char *buf, size_t len, struct sockaddr *sa,
         return;
     }
 
-    s = lookup.session;
-
-    if (s == NULL
-        || stun_message_get_class(&req) != STUN_REQUEST
+    if (stun_message_get_class(&req) != STUN_REQUEST
         || stun_message_get_method(&req) != STUN_BINDING)
     {
+        return;
+    }
+
+    /*
+     * A session gets local state (and its timers start) only with a check
+     * that verified: a guessed ufrag with a wrong key costs us nothing.
+     */
+
+    s = lookup.session;
+
+    if (s == NULL && lookup.rec) {
+        s = ngx_webrtc_ice_adopt(&lookup);
+    }
+
+    if (s == NULL) {
         return;
     }
 
@@ -156,9 +173,8 @@ ngx_webrtc_ice_validate(StunAgent *agent, StunMessage *message,
 {
     ngx_webrtc_ice_lookup_t *lookup = user_data;
 
-    u_char                *colon;
-    ngx_str_t              ufrag, remote;
-    ngx_webrtc_session_t  *s;
+    u_char     *colon;
+    ngx_str_t   ufrag, remote;
 
     /* USERNAME is "<our ufrag>:<their ufrag>" */
 
@@ -172,26 +188,29 @@ ngx_webrtc_ice_validate(StunAgent *agent, StunMessage *message,
     remote.data = colon + 1;
     remote.len = username + username_len - remote.data;
 
-    s = ngx_webrtc_ice_find_session(&ufrag, &remote, lookup->log);
-    if (s == NULL) {
+    ngx_webrtc_ice_find_session(lookup, &ufrag, &remote);
+
+    if (lookup->session) {
+        *password = lookup->session->pwd.data;
+
+    } else if (lookup->rec) {
+        /* the record's password stays put: only its owner frees it */
+        *password = lookup->rec->pwd;
+
+    } else {
         return false;
     }
 
-    lookup->session = s;
-    *password = s->pwd.data;
-    *password_len = s->pwd.len;
+    *password_len = NGX_WEBRTC_PWD_LEN;
 
     return true;
 }
 
 
-/*
- * Our sessions by ufrag; the first check of a session this worker owns
- * creates its local state from the shared record.
- */
-static ngx_webrtc_session_t *
-ngx_webrtc_ice_find_session(ngx_str_t *ufrag, ngx_str_t *remote,
-    ngx_log_t *log)
+/* our sessions by ufrag: held here, or a record for this worker to adopt */
+static void
+ngx_webrtc_ice_find_session(ngx_webrtc_ice_lookup_t *lookup,
+    ngx_str_t *ufrag, ngx_str_t *remote)
 {
     ngx_str_node_t            *n;
     ngx_webrtc_shm_ctx_t      *ctx;
@@ -199,7 +218,7 @@ ngx_webrtc_ice_find_session(ngx_str_t *ufrag, ngx_str_t *remote,
     ngx_webrtc_session_rec_t  *rec;
 
     if (ufrag->len != NGX_WEBRTC_UFRAG_LEN) {
-        return NULL;
+        return;
     }
 
     n = ngx_str_rbtree_lookup(&ngx_webrtc_worker.ufrags, ufrag,
@@ -209,14 +228,14 @@ ngx_webrtc_ice_find_session(ngx_str_t *ufrag, ngx_str_t *remote,
         s = (ngx_webrtc_session_t *)
                 ((u_char *) n - offsetof(ngx_webrtc_session_t, ufrag_node));
 
-        if (remote->len != s->rec->remote_ufrag_len
-            || ngx_memcmp(remote->data, s->rec->remote_ufrag, remote->len)
-               != 0)
+        if (remote->len == s->rec->remote_ufrag_len
+            && ngx_memcmp(remote->data, s->rec->remote_ufrag, remote->len)
+               == 0)
         {
-            return NULL;
+            lookup->session = s;
         }
 
-        return s;
+        return;
     }
 
     ctx = ngx_webrtc_worker.shm;
@@ -230,13 +249,41 @@ ngx_webrtc_ice_find_session(ngx_str_t *ufrag, ngx_str_t *remote,
      * the process now in the slot adopts new sessions.
      */
 
-    if (rec == NULL
-        || rec->local
-        || rec->closing
-        || rec->worker != ngx_worker
-        || ctx->sh->workers[ngx_worker].pid != ngx_pid
-        || remote->len != rec->remote_ufrag_len
-        || ngx_memcmp(remote->data, rec->remote_ufrag, remote->len) != 0)
+    if (rec
+        && !rec->local
+        && !rec->closing
+        && rec->worker == ngx_worker
+        && ctx->sh->workers[ngx_worker].pid == ngx_pid
+        && remote->len == rec->remote_ufrag_len
+        && ngx_memcmp(remote->data, rec->remote_ufrag, remote->len) == 0)
+    {
+        lookup->rec = rec;
+        ngx_memcpy(lookup->ufrag, ufrag->data, NGX_WEBRTC_UFRAG_LEN);
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+static ngx_webrtc_session_t *
+ngx_webrtc_ice_adopt(ngx_webrtc_ice_lookup_t *lookup)
+{
+    ngx_str_t                  ufrag;
+    ngx_webrtc_shm_ctx_t      *ctx;
+    ngx_webrtc_session_rec_t  *rec;
+
+    ctx = ngx_webrtc_worker.shm;
+    ufrag.data = lookup->ufrag;
+    ufrag.len = NGX_WEBRTC_UFRAG_LEN;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    /* another worker may have deleted it since the lookup */
+
+    rec = ngx_webrtc_shm_find_ufrag(ctx, &ufrag);
+
+    if (rec != lookup->rec || rec->local || rec->closing
+        || rec->worker != ngx_worker)
     {
         ngx_shmtx_unlock(&ctx->shpool->mutex);
         return NULL;
@@ -247,5 +294,5 @@ ngx_webrtc_ice_find_session(ngx_str_t *ufrag, ngx_str_t *remote,
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    return ngx_webrtc_session_open(rec, log);
+    return ngx_webrtc_session_open(rec, lookup->log);
 }

@@ -326,19 +326,6 @@ ngx_webrtc_get_conf(ngx_cycle_t *cycle)
 
 
 /*
- * Worker N of a configuration load serves base + bank * workers + N: after
- * a reload the old workers keep their ports, and their sessions, until
- * those end, while the new workers take the other bank.
- */
-in_port_t
-ngx_webrtc_worker_port(ngx_webrtc_conf_t *wcf, ngx_uint_t worker)
-{
-    return (in_port_t) (ngx_inet_get_port(wcf->listen.sockaddr)
-                        + wcf->bank * wcf->nworkers + worker);
-}
-
-
-/*
  * Called from the HTTP module's init_process: in a static build core
  * modules start before the event modules, and a worker's UDP socket needs
  * the connections and timers those set up.
@@ -396,6 +383,7 @@ ngx_webrtc_init_worker(ngx_cycle_t *cycle)
     ngx_shmtx_lock(&ctx->shpool->mutex);
     slot = &ctx->sh->workers[ngx_worker];
     slot->pid = ngx_pid;
+    slot->port = 0;
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     if (ngx_webrtc_room_init_worker(cycle) != NGX_OK
@@ -444,6 +432,7 @@ ngx_webrtc_exit_worker(ngx_cycle_t *cycle)
     slot = &ctx->sh->workers[ngx_worker];
     if (slot->pid == ngx_pid) {
         slot->pid = 0;
+        slot->port = 0;
     }
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 }

@@ -66,12 +66,10 @@ ngx_webrtc_shm_init_zone(ngx_shm_zone_t *zone, void *data)
     if (octx) {
         /*
          * reload: the old workers keep their sessions on their ports while
-         * the new ones bind the other bank
+         * the new ones bind free ones (see ngx_webrtc_udp_bind())
          */
         ctx->sh = octx->sh;
-        ctx->sh->generation++;
         ctx->sh->nworkers = wcf->nworkers;
-        wcf->bank = ctx->sh->generation & 1;
         zone->data = ctx;
         return NGX_OK;
     }
@@ -309,7 +307,7 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
     rec->kind = args->kind;
     rec->state = NGX_WEBRTC_STATE_NEW;
     rec->worker = owner;
-    rec->port = ngx_webrtc_worker_port(wcf, owner);
+    rec->port = ctx->sh->workers[owner].port;
     rec->created = ngx_time();
 
     rc = ngx_webrtc_shm_fill_tracks(rec, args->offer);
@@ -377,7 +375,7 @@ ngx_webrtc_shm_least_loaded(ngx_webrtc_shm_ctx_t *ctx,
     best = NGX_WEBRTC_MAX_WORKERS;
 
     for (i = 0; i < wcf->nworkers; i++) {
-        if (w[i].pid == 0) {
+        if (w[i].pid == 0 || w[i].port == 0) {
             continue;
         }
 
@@ -414,7 +412,8 @@ ngx_webrtc_shm_owner(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *wcf,
     ngx_webrtc_room_t *room, ngx_webrtc_session_args_t *args)
 {
     if (room->worker >= wcf->nworkers
-        || ctx->sh->workers[room->worker].pid == 0)
+        || ctx->sh->workers[room->worker].pid == 0
+        || ctx->sh->workers[room->worker].port == 0)
     {
         room->worker = ngx_webrtc_shm_least_loaded(ctx, wcf, NULL);
     }

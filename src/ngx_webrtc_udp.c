@@ -104,59 +104,73 @@ ngx_webrtc_udp_retry_handler(ngx_event_t *ev)
 }
 
 
+/*
+ * Worker N binds the first free port of base + b * workers + N, b = 0..3.
+ * After a reload the old workers keep theirs, and their sessions, until
+ * those end; no SO_REUSEADDR: two UDP sockets on one port would split a
+ * session's packets between two processes.  The port goes into the
+ * worker's slot in shared memory, for the answers.
+ */
 static ngx_int_t
 ngx_webrtc_udp_bind(ngx_log_t *log)
 {
-    int                  fd, one;
-    socklen_t            socklen;
-    in_port_t            port;
-    ngx_err_t            err;
-    ngx_event_t         *rev;
-    ngx_sockaddr_t       sa;
-    ngx_connection_t    *c;
-    ngx_webrtc_conf_t   *wcf;
+    int                   fd;
+    socklen_t             socklen;
+    in_port_t             port;
+    ngx_err_t             err;
+    ngx_uint_t            bank;
+    ngx_event_t          *rev;
+    ngx_sockaddr_t        sa;
+    ngx_connection_t     *c;
+    ngx_webrtc_conf_t    *wcf;
+    ngx_webrtc_shm_ctx_t *ctx;
 
     wcf = ngx_webrtc_worker.conf;
     socklen = wcf->listen.socklen;
     ngx_memcpy(&sa, wcf->listen.sockaddr, socklen);
 
-    port = ngx_webrtc_worker_port(wcf, ngx_worker);
-    ngx_inet_set_port(&sa.sockaddr, port);
+    fd = -1;
+    port = 0;
 
-    fd = socket(sa.sockaddr.sa_family, SOCK_DGRAM, 0);
-    if (fd == -1) {
-        ngx_log_error(NGX_LOG_ALERT, log, ngx_socket_errno,
-                      "webrtc: socket() failed");
-        return NGX_ERROR;
+    for (bank = 0; bank < NGX_WEBRTC_PORT_BANKS; bank++) {
+
+        port = (in_port_t) (ngx_inet_get_port(wcf->listen.sockaddr)
+                            + bank * wcf->nworkers + ngx_worker);
+        ngx_inet_set_port(&sa.sockaddr, port);
+
+        fd = socket(sa.sockaddr.sa_family, SOCK_DGRAM, 0);
+        if (fd == -1) {
+            ngx_log_error(NGX_LOG_ALERT, log, ngx_socket_errno,
+                          "webrtc: socket() failed");
+            return NGX_ERROR;
+        }
+
+        if (bind(fd, &sa.sockaddr, socklen) == 0) {
+            break;
+        }
+
+        err = ngx_socket_errno;
+        ngx_close_socket(fd);
+        fd = -1;
+
+        if (err != NGX_EADDRINUSE) {
+            ngx_log_error(NGX_LOG_EMERG, log, err,
+                          "webrtc: bind() to UDP port %d failed", (int) port);
+            return NGX_ERROR;
+        }
     }
 
-    one = 1;
-
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(int)) == -1) {
-        ngx_log_error(NGX_LOG_ALERT, log, ngx_socket_errno,
-                      "webrtc: setsockopt(SO_REUSEADDR) failed");
+    if (fd == -1) {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "webrtc: all %d UDP ports of worker %ui are busy, "
+                      "retrying", NGX_WEBRTC_PORT_BANKS, ngx_worker);
+        return NGX_AGAIN;
     }
 
     if (ngx_nonblocking(fd) == -1) {
         ngx_log_error(NGX_LOG_ALERT, log, ngx_socket_errno,
                       "webrtc: " ngx_nonblocking_n " failed");
         ngx_close_socket(fd);
-        return NGX_ERROR;
-    }
-
-    if (bind(fd, &sa.sockaddr, socklen) == -1) {
-        err = ngx_socket_errno;
-        ngx_close_socket(fd);
-
-        if (err == NGX_EADDRINUSE) {
-            ngx_log_error(NGX_LOG_NOTICE, log, err,
-                          "webrtc: UDP port %d is busy, retrying",
-                          (int) port);
-            return NGX_AGAIN;
-        }
-
-        ngx_log_error(NGX_LOG_EMERG, log, err,
-                      "webrtc: bind() to UDP port %d failed", (int) port);
         return NGX_ERROR;
     }
 
@@ -185,6 +199,14 @@ ngx_webrtc_udp_bind(ngx_log_t *log)
     }
 
     ngx_webrtc_worker.udp = c;
+
+    ctx = ngx_webrtc_worker.shm;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+    if (ctx->sh->workers[ngx_worker].pid == ngx_pid) {
+        ctx->sh->workers[ngx_worker].port = port;
+    }
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "webrtc: worker %ui serves media on UDP port %d",

@@ -331,7 +331,10 @@ ngx_webrtc_viewer_report(ngx_webrtc_session_t *s,
     for (i = 0; ngx_webrtc_rtcp_parse_report(pkt, i, &rb) == NGX_OK; i++) {
 
         out = ngx_webrtc_viewer_out(s, rb.ssrc, &source);
-        if (out == NULL) {
+
+        /* the block on our RTX SSRC says nothing of the media's loss */
+
+        if (out == NULL || rb.ssrc != out->track->ssrc) {
             continue;
         }
 

@@ -10,6 +10,7 @@ Fixtures:
     nginx_factory   start servers with overrides: nginx_factory(
                         consent_timeout="5s", workers=1, ...)
     sdp_offer       reads a real offer from t/data/sdp/
+    nft_loss        random loss on one UDP flow with nftables
 
 On a failed test the tail of every running server's error.log is attached
 to the report; a worker that died on a signal fails the test that was
@@ -44,6 +45,13 @@ MODULE_ORDER = [
     "test_whip_obs",
     "test_whip_rtcp",
     "test_whip_chromium",
+    "test_whep_http",
+    "test_whep_media",
+    "test_whep_faststart",
+    "test_whep_republish",
+    "test_whep_loss",
+    "test_whep_chromium",
+    "test_whep_rtcp",
 ]
 
 CONF_TEMPLATE = """\
@@ -77,6 +85,14 @@ http {{
 {w}            webrtc_ice_server turn:turn.example.net:3478?transport=udp username=user credential=pass;
 {extra_location}
         }}
+        location ~ "^/whep/(?<room>[A-Za-z0-9_-]{{1,64}})(?:/[0-9a-f]{{32}})?$" {{
+{w}            webrtc_whep;
+{w}            webrtc_room $room;
+{w}            webrtc_placement {placement};
+{w}            webrtc_room_max_sessions {whep_room_max_sessions};
+{whep_token_line}
+{extra_whep_location}
+        }}
         location = /webrtc/status {{
 {w}            webrtc_status;
         }}
@@ -96,6 +112,10 @@ DEFAULTS = dict(
     extra_main="",
     extra_http="",
     extra_location="",
+    placement="affinity",
+    whep_room_max_sessions=0,
+    whep_token=None,
+    extra_whep_location="",
     html_root=str(REPO / "html"),
 )
 
@@ -164,7 +184,8 @@ class NginxServer:
         self.prefix = Path(tempfile.mkdtemp(prefix="ngx-webrtc-"))
         os.chmod(self.prefix, 0o755)    # workers may run as nobody
         self.http_port = free_tcp_port()
-        self.udp_base = free_udp_base(self.workers)
+        # two banks: after a reload the new workers bind port + workers + N
+        self.udp_base = free_udp_base(2 * self.workers)
         self.proc = None
         self.crashes = None
         self.base_url = "http://127.0.0.1:%d" % self.http_port
@@ -185,6 +206,8 @@ class NginxServer:
             s["w"] = ""
         s.update(prefix=self.prefix, http_port=self.http_port,
                  udp_base=self.udp_base)
+        s["whep_token_line"] = "" if s["whep_token"] is None else \
+            "%s            webrtc_token %s;" % (s["w"], s["whep_token"])
         return CONF_TEMPLATE.format(**s)
 
     def write_config(self):
@@ -199,7 +222,8 @@ class NginxServer:
         """nginx -t: returns (ok, output)."""
         self.write_config()
         r = subprocess.run(self.cmd("-t"), stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, timeout=30)
+                           stderr=subprocess.STDOUT, text=True, timeout=30,
+                           env=nginx_env())
         return r.returncode == 0, r.stdout
 
     # -- lifecycle
@@ -210,7 +234,8 @@ class NginxServer:
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
             self.cmd(), stdin=subprocess.DEVNULL, stdout=self._stderr,
-            stderr=subprocess.STDOUT, start_new_session=True)
+            stderr=subprocess.STDOUT, start_new_session=True,
+            env=nginx_env())
         _LIVE.append(self)
         _STARTED.append(self)
         deadline = time.monotonic() + timeout
@@ -237,13 +262,35 @@ class NginxServer:
                            % (timeout, last, self.logs_tail()))
 
     def crash_lines(self, offset=0):
-        return [l for l in self.log_since(offset).splitlines()
-                if "exited on signal" in l]
+        """Workers that died on a signal, and sanitizer reports (with
+        NGX_WEBRTC_PRELOAD; nginx points the workers' stderr to
+        error.log), in error.log from `offset` on."""
+        log = self.log_since(offset).splitlines()
+        return [l for l in log if "exited on signal" in l] + \
+            sanitizer_report(log)
+
+    def stderr_crash_lines(self, offset=0):
+        """Sanitizer reports in nginx's own stderr from `offset` on."""
+        return sanitizer_report(self.stderr_since(offset).splitlines())
+
+    def stderr_size(self):
+        try:
+            return self.stderr_path.stat().st_size
+        except (OSError, AttributeError):
+            return 0
+
+    def stderr_since(self, offset):
+        try:
+            with open(self.stderr_path, "rb") as f:
+                f.seek(offset)
+                return f.read().decode(errors="replace")
+        except (OSError, AttributeError):
+            return ""
 
     def stop(self, timeout=5):
         if self.proc is None:
             return
-        self.crashes = self.crash_lines()
+        self.crashes = self.crash_lines() + self.stderr_crash_lines()
         if self.proc.poll() is None:
             try:
                 self.proc.send_signal(signal.SIGQUIT)
@@ -363,6 +410,20 @@ class NginxServer:
                                 data=data, timeout=timeout,
                                 allow_redirects=False)
 
+    def whep_post(self, room, sdp, token=None, ctype="application/sdp",
+                  headers=None, timeout=10):
+        h = {}
+        if ctype is not None:
+            h["Content-Type"] = ctype
+        if token is not None:
+            h["Authorization"] = "Bearer %s" % token
+        h.update(headers or {})
+        if isinstance(sdp, str):
+            sdp = sdp.encode()
+        return requests.post(self.url("/whep/%s" % room), data=sdp,
+                             headers=h, timeout=timeout,
+                             allow_redirects=False)
+
     def whip_delete(self, location, token="demo"):
         return self.request("DELETE", location, token=token)
 
@@ -374,12 +435,43 @@ class NginxServer:
             sessions = self.status().get("sessions", [])
         except Exception:
             return []
+        # viewers first: a viewer outliving its publisher waits for one
+        sessions.sort(key=lambda s: s.get("kind") != "whep")
         for s in sessions:
+            kind = "whep" if s.get("kind") == "whep" else "whip"
             try:
-                self.whip_delete("/whip/%s/%s" % (s["room"], s["id"]))
+                self.whip_delete("/%s/%s/%s" % (kind, s["room"], s["id"]))
             except Exception:
                 pass
         return [s.get("id") for s in sessions]
+
+
+# make test SANITIZE=1 sets NGX_WEBRTC_PRELOAD to the sanitizer runtimes
+# (libasan.so:libubsan.so): nginx runs with them preloaded, and a report
+# on its stderr fails the test that was running.
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def sanitizer_report(lines):
+    """[the first sanitizer report in `lines`, 30 lines of it] or []"""
+    for i, l in enumerate(lines):
+        if any(m in l for m in SANITIZER_MARKS):
+            return ["\n".join(lines[i:i + 30])]
+    return []
+
+
+def nginx_env():
+    env = dict(os.environ)
+    preload = os.environ.get("NGX_WEBRTC_PRELOAD")
+    if preload:
+        env["LD_PRELOAD"] = preload
+        # nginx's master exits without freeing its cycle: no leak check;
+        # reports go to stderr (the prefix's stderr.log)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0:"
+                       "halt_on_error=1:allocator_may_return_null=1")
+        env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    return env
 
 
 _LIVE = []        # servers running now
@@ -453,7 +545,8 @@ def nginx_factory():
     """nginx_factory(**overrides) -> a started NginxServer, stopped at the
     end of the test. Overrides: workers, consent_timeout, dtls_timeout,
     token, zone, announce, log_level, extra_main, extra_http,
-    extra_location."""
+    extra_location, placement (WHEP: affinity | spread),
+    whep_room_max_sessions, whep_token, extra_whep_location."""
     started = []
 
     def make(**overrides):
@@ -469,17 +562,18 @@ def nginx_factory():
 
 @pytest.fixture(autouse=True)
 def _watch_workers(request):
-    """A worker that dies on a signal (a crash) during a test fails it."""
-    marks = [(srv, srv.log_size()) for srv in _LIVE]
+    """A worker that dies on a signal (a crash), or a sanitizer report,
+    during a test fails it."""
+    marks = [(srv, srv.log_size(), srv.stderr_size()) for srv in _LIVE]
     first_new = len(_STARTED)
     yield
     crashed = []
-    for srv, off in marks:
-        crashed += srv.crash_lines(off) if srv.crashes is None \
-            else srv.crashes
+    for srv, off, eoff in marks:
+        crashed += srv.crash_lines(off) + srv.stderr_crash_lines(eoff) \
+            if srv.crashes is None else srv.crashes
     for srv in _STARTED[first_new:]:
-        crashed += srv.crash_lines() if srv.crashes is None \
-            else srv.crashes
+        crashed += srv.crash_lines() + srv.stderr_crash_lines() \
+            if srv.crashes is None else srv.crashes
     if crashed:
         pytest.fail("nginx worker crashed during the test:\n"
                     + "\n".join(crashed), pytrace=False)
@@ -494,6 +588,99 @@ def _clean_shared_nginx(request):
         srv = request.getfixturevalue("nginx")
         if srv.proc is not None and srv.proc.poll() is None:
             srv.delete_all_sessions()
+
+
+# ---------------------------------------------------------------- loss
+
+
+NFT_TABLE = "ngxwebrtctest"
+
+
+class NftLoss:
+    """Random loss on one UDP flow with nftables (we run as root): a
+    table `inet ngxwebrtctest` with a chain on the output hook that
+    counts the packets from `sport` to `dport` and drops `percent` % of
+    them. Loopback packets pass the output hook once, so nothing else is
+    touched. remove() always deletes the table."""
+
+    def __init__(self, nft):
+        self.nft = nft
+        self.installed = False
+
+    def run(self, *args, check=True):
+        r = subprocess.run([self.nft] + list(args), stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=10)
+        if check and r.returncode != 0:
+            raise RuntimeError("nft %s: %s" % (" ".join(args), r.stdout))
+        return r
+
+    def install(self, sport, dport, percent):
+        self.remove()
+        self.installed = True
+        self.run("add", "table", "inet", NFT_TABLE)
+        self.run("add", "chain", "inet", NFT_TABLE, "out",
+                 "{ type filter hook output priority 0; policy accept; }")
+        flow = ["udp", "sport", str(sport), "udp", "dport", str(dport)]
+        self.run("add", "rule", "inet", NFT_TABLE, "out", *flow,
+                 "counter", "comment", '"all"')
+        self.run("add", "rule", "inet", NFT_TABLE, "out", *flow,
+                 "numgen", "random", "mod", "100", "<", str(int(percent)),
+                 "counter", "drop", "comment", '"dropped"')
+
+    def counts(self):
+        """-> (packets seen, packets dropped) of the flow."""
+        import json as _json
+        r = self.run("-j", "list", "table", "inet", NFT_TABLE)
+        seen = dropped = 0
+        for item in _json.loads(r.stdout).get("nftables", []):
+            rule = item.get("rule")
+            if not rule:
+                continue
+            packets = [e["counter"]["packets"] for e in rule.get("expr", [])
+                       if "counter" in e]
+            if not packets:
+                continue
+            if rule.get("comment") == "dropped":
+                dropped = packets[0]
+            else:
+                seen = packets[0]
+        return seen, dropped
+
+    def remove(self):
+        self.run("delete", "table", "inet", NFT_TABLE, check=False)
+        self.installed = False
+
+
+@pytest.fixture
+def nft_loss():
+    """An NftLoss; skips the test (with the reason) when nftables is
+    missing or cannot be used here."""
+    nft = shutil.which("nft") or next(
+        (p for p in ("/usr/sbin/nft", "/sbin/nft") if os.path.exists(p)),
+        None)
+    if nft is None:
+        pytest.skip("nft (package nftables) is not installed: cannot "
+                    "impose packet loss")
+    loss = NftLoss(nft)
+    probe = loss.run("add", "table", "inet", NFT_TABLE, check=False)
+    loss.remove()
+    if probe.returncode != 0:
+        pytest.skip("nftables is not usable here (root and CAP_NET_ADMIN "
+                    "needed): %s" % probe.stdout.strip())
+    try:
+        yield loss
+    finally:
+        loss.remove()
+
+
+@pytest.fixture
+def report(capsys):
+    """report(*args): print measured numbers even when the test passes
+    (pytest captures print())."""
+    def say(*args):
+        with capsys.disabled():
+            print(*args)
+    return say
 
 
 @pytest.fixture

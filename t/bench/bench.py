@@ -1,0 +1,871 @@
+#!/usr/bin/python3
+"""The ngx_webrtc benchmark (make -C t/bench bench).
+
+For each number of viewers N and each SRTP profile, against three servers
+pinned to core 0 (the generator runs on core 1):
+
+  module  nginx with ngx_webrtc, worker_processes 1: WHIP in, WHEP out
+  relay   t/bench/relay.c: recvmmsg, srtp_unprotect, N x srtp_protect,
+          sendmmsg; the ceiling any SFU on this libsrtp2 and kernel has
+  janus   Janus 1.1.2 from Debian, VideoRoom, one event loop
+
+it drives webrtc_load (one publisher, N viewers, real ICE/DTLS/SRTP except
+for the relay's pre-shared keys) and measures:
+
+  - the most packets per second forwarded at under 0.1% loss (the
+    publisher's rate is doubled until loss passes 0.1%, then bisected)
+  - server CPU time per forwarded packet (utime + stime of the worker from
+    /proc over a window at 50% of the module's maximum rate)
+  - added delay p50/p99 at 50% and 90% of the maximum rate
+  - resident memory per viewer (RSS growth while N viewers join / N)
+  - viewer sessions set up per second and the time to first media
+
+and prints one table with the module's figures and their ratios to the
+relay's and Janus's.  Standard library only.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+HTTP_PORT = 28480
+MEDIA_PORT = 28500
+RELAY_PORT = 28600
+JANUS_PORT = 28488
+JANUS_RTP = "41000-47999"
+
+NOMINAL_PPS = 247.0         # packets/s of the nominal stream, per viewer
+MAX_LOSS = 0.001            # 0.1%
+SERVER_CPU = "0"
+GEN_CPU = "1"
+
+children = []
+
+
+def log(msg):
+    print("bench: " + msg, flush=True)
+
+
+# --------------------------------------------------------------- processes
+
+
+def wait_port(port, timeout=10.0, proc=None):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def stop(proc, sig=signal.SIGTERM, timeout=10.0):
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        proc.send_signal(sig)
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    except ProcessLookupError:
+        pass
+
+
+def stop_all():
+    for p in children:
+        stop(p, timeout=5)
+
+
+def spawn(argv, **kw):
+    p = subprocess.Popen(argv, **kw)
+    children.append(p)
+    return p
+
+
+class Server:
+    """A server under test on core 0, started fresh for each scenario."""
+
+    def __init__(self, kind, args, profile):
+        self.kind = kind
+        self.args = args
+        self.profile = profile
+        self.proc = None
+        self.pid = None
+        self.log = None
+
+    def start(self):
+        out = self.args.out
+        if self.kind == "module":
+            return self.start_nginx(out)
+        if self.kind == "relay":
+            return self.start_relay(out)
+        return self.start_janus(out)
+
+    def start_nginx(self, out):
+        prefix = os.path.join(out, "nginx")
+        for d in ("conf", "logs", "tmp"):
+            os.makedirs(os.path.join(prefix, d), exist_ok=True)
+        conf = os.path.join(prefix, "conf", "nginx.conf")
+        self.log = os.path.join(prefix, "logs", "error.log")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF.format(module=self.args.module, prefix=prefix,
+                                      http=HTTP_PORT, media=MEDIA_PORT))
+        if os.path.exists(self.log):
+            os.rename(self.log, self.log + ".old")
+        self.proc = spawn(["taskset", "-c", SERVER_CPU, self.args.nginx,
+                           "-p", prefix, "-c", conf],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_port(HTTP_PORT, proc=self.proc):
+            log("nginx did not start; see " + self.log)
+            return False
+        mpid = self.proc.pid
+        for _ in range(50):
+            try:
+                with open("/proc/%d/task/%d/children" % (mpid, mpid)) as f:
+                    kids = f.read().split()
+                if kids:
+                    self.pid = int(kids[0])
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.1)
+        return False
+
+    def start_relay(self, out):
+        self.log = os.path.join(out, "relay.log")
+        self.proc = spawn(["taskset", "-c", SERVER_CPU,
+                           os.path.join(out, "relay"), "--port",
+                           str(RELAY_PORT), "--profile", self.profile,
+                           "--lifetime", "1200"],
+                          stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+        time.sleep(0.3)
+        self.pid = self.proc.pid
+        return self.proc.poll() is None
+
+    def start_janus(self, out):
+        d = os.path.join(out, "janus")
+        conf = os.path.join(d, "conf")
+        os.makedirs(conf, exist_ok=True)
+        with open(os.path.join(conf, "janus.jcfg"), "w") as f:
+            f.write(JANUS_CONF.format(conf=conf, rtp=JANUS_RTP))
+        with open(os.path.join(conf, "janus.transport.http.jcfg"), "w") as f:
+            f.write(JANUS_HTTP_CONF.format(port=JANUS_PORT))
+        with open(os.path.join(conf, "janus.plugin.videoroom.jcfg"), "w") as f:
+            f.write("general: {\n}\n")
+        self.log = os.path.join(d, "janus.log")
+        env = dict(os.environ)
+        env["LD_PRELOAD"] = os.path.join(out, "janus_lo.so")
+        self.proc = spawn(["taskset", "-c", SERVER_CPU, self.args.janus,
+                           "-C", os.path.join(conf, "janus.jcfg"), "-F", conf,
+                           "-i", "127.0.0.1", "-o", "-d", "3"],
+                          stdout=open(self.log, "w"), stderr=subprocess.STDOUT,
+                          env=env)
+        if not wait_port(JANUS_PORT, timeout=20, proc=self.proc):
+            log("Janus did not start; see " + self.log)
+            return False
+        self.pid = self.proc.pid
+        return True
+
+    def stop(self):
+        stop(self.proc)
+        self.proc = None
+
+
+class Gen:
+    """webrtc_load on core 1, driven by commands; answers are JSON lines."""
+
+    def __init__(self, args, server, profile):
+        out = args.out
+        argv = ["taskset", "-c", GEN_CPU, os.path.join(out, "webrtc_load"),
+                "--pid", str(server.pid), "--progress", str(args.progress)]
+        if server.kind == "module":
+            argv += ["--target", "whep", "--port", str(HTTP_PORT),
+                     "--token", "bench", "--room", "bench",
+                     "--profile", profile]
+        elif server.kind == "relay":
+            argv += ["--target", "raw", "--relay-port", str(RELAY_PORT),
+                     "--profile", profile]
+        else:
+            argv += ["--target", "janus", "--port", str(JANUS_PORT),
+                     "--profile", profile]
+        self.errlog = open(os.path.join(out, "load.log"), "a")
+        self.errlog.write("\n=== %s %s\n" % (server.kind, profile))
+        self.errlog.flush()
+        stderr = None if args.verbose else self.errlog
+        self.proc = spawn(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=stderr, text=True, bufsize=1)
+        self.dirty = False
+
+    def event(self, kinds, timeout):
+        deadline = time.time() + timeout
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                raise RuntimeError("no %s from the generator in %.0f s"
+                                   % ("/".join(kinds), timeout))
+            r, _, _ = select.select([self.proc.stdout], [], [], left)
+            if not r:
+                continue
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("the generator exited (%s)"
+                                   % self.proc.poll())
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            if ev.get("event") in kinds:
+                return ev
+            if ev.get("event") == "error":
+                raise RuntimeError("generator: " + line.strip())
+
+    def send(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def rate(self, r):
+        self.send("rate %.6g" % r)
+        self.event(["rate"], 10)
+
+    def window(self, secs, tag):
+        self.send("window %g %s" % (secs, tag))
+        return self.event(["window"], secs + 30)
+
+    def setup(self, n, conc, timeout):
+        self.send("setup %d %d" % (n, conc))
+        return self.event(["setup"], timeout)
+
+    def drain(self):
+        self.send("drain")
+        return self.event(["drained"], 60)
+
+    def close(self):
+        try:
+            self.send("quit")
+        except OSError:
+            pass
+        stop(self.proc, timeout=5)
+
+
+# --------------------------------------------------------------- scenarios
+
+
+def drain(gen, rate, q):
+    """After an overloaded step the server's input queue may still hold
+    seconds of media (at a low packet rate, a full socket buffer is a long
+    queue): a while at a twentieth of the rate empties it."""
+    if gen.dirty:
+        gen.rate(rate / 20)
+        gen.window(q["drain"], "drain")
+        gen.dirty = False
+
+
+def step(gen, rate, q):
+    drain(gen, rate, q)
+    gen.rate(rate)
+    gen.window(q["settle"], "settle")
+    w = gen.window(q["step"], "step")
+    # under 0.1% lost in sequence, no viewer dropped by the server, and
+    # no gross stall (a server may stop sending without leaving a gap;
+    # delivery is not compared more closely: at 2500 viewers a keyframe
+    # near the window's end is still being fanned out when it closes)
+    ok = (w["expected"] > 0 and w["loss"] < MAX_LOSS and w["dropped"] == 0
+          and w["delivery"] > 0.5)
+    gen.dirty = not ok
+    w["gen_limited"] = (w["gen_drops"] > 0.5 * MAX_LOSS * max(w["expected"], 1)
+                        or w["gen_cpu_s"] > 0.95 * w["seconds"])
+    log("    rate x%-7.3g fwd %8.0f pps  loss %.4f%%  delivered %5.1f%%  "
+        "server CPU %3.0f%%  drops: generator %d, server socket %d%s%s"
+        % (rate, w["rx_pps"], 100 * w["loss"], 100 * w["delivery"],
+           100 * w["server_cpu_s"] / w["seconds"], w["gen_drops"],
+           max(0, w["udp_rcvbuf_errors"] - w["gen_drops"]),
+           "  (generator-limited)" if w["gen_limited"] else "",
+           ("  %d viewers dropped by the server" % w["dropped"])
+           if w["dropped"] else ""))
+    return ok, w
+
+
+def search(gen, r0, q):
+    """The highest publisher rate with under 0.1% loss: doubling or halving
+    from r0, then bisection (geometric)."""
+    best, fail = None, None
+    r = r0
+    ok, w = step(gen, r, q)
+    if ok:
+        best = (r, w)
+        for _ in range(q["max_doublings"]):
+            r *= 2
+            ok, w = step(gen, r, q)
+            if not ok:
+                fail = (r, w)
+                break
+            best = (r, w)
+    else:
+        fail = (r, w)
+        for _ in range(q["max_halvings"]):
+            if r / 2 < q["min_rate"]:
+                break
+            r /= 2
+            ok, w = step(gen, r, q)
+            if ok:
+                best = (r, w)
+                break
+            fail = (r, w)
+    if best is None:
+        return None, fail
+    for _ in range(q["bisections"] if fail else 0):
+        m = math.sqrt(best[0] * fail[0])
+        ok, w = step(gen, m, q)
+        if ok:
+            best = (m, w)
+        else:
+            fail = (m, w)
+    return best, fail
+
+
+def measure(gen, rate, secs, tag, q):
+    drain(gen, rate, q)
+    gen.rate(rate)
+    gen.window(q["settle"], "settle")
+    w = gen.window(secs, tag)
+    log("    %-6s x%-7.3g fwd %8.0f pps  loss %.4f%%  delay p50 %.0f us "
+        "p99 %.0f us  cpu %.2f s"
+        % (tag, rate, w["rx_pps"], 100 * w["loss"], w["delay_p50_us"],
+           w["delay_p99_us"], w["server_cpu_s"]))
+    gen.dirty = w["loss"] >= MAX_LOSS
+    return w
+
+
+def other_cpu(res):
+    """The largest share of core 0 that other processes took during one of
+    the scenario's measurement windows."""
+    m = 0.0
+    for k in ("max", "w50", "w90", "w_equal"):
+        w = res.get(k)
+        if w:
+            m = max(m, w.get("cpu0_other", 0.0))
+    return m
+
+
+def cpu_per_packet(w):
+    if not w or w["received"] == 0:
+        return None
+    return w["server_cpu_s"] / w["received"] * 1e9
+
+
+def scenario(args, kind, n, profile, q, hint):
+    """One server, one N, one profile. hint: what is known already
+    (the module's maximum at this N, its 50% rate)."""
+    res = {"server": kind, "viewers": n, "profile": profile}
+    srv = Server(kind, args, profile)
+    gen = None
+    t0 = time.time()
+    try:
+        if not srv.start():
+            res["error"] = "the server did not start"
+            return res
+        gen = Gen(args, srv, profile)
+        ready = gen.event(["ready"], 30)
+        res["srtp"] = ready["srtp"]
+        rss0 = ready["server_rss_kb"]
+
+        # viewers join while the publisher sends lightly (at most 10k pps
+        # to forward besides its keyframes), so that what is measured is
+        # the sessions' setup, not the forwarding
+        cap = hint.get("cap_pps") or q["cap_guess"]
+        setup_rate = min(1.0, q["setup_pps"] / (n * NOMINAL_PPS))
+        gen.rate(setup_rate)
+        s = gen.setup(n, q["concurrency"], q["setup_timeout"])
+        if kind == "janus":
+            d = gen.drain()
+            s["server_rss_kb"] = d["server_rss_kb"]
+        res["setup"] = s
+        res["setup_rate"] = setup_rate
+        res["rss_kb"] = [rss0, s["server_rss_kb"]]
+        if s["viewers"] > 0:
+            res["kb_per_viewer"] = (s["server_rss_kb"] - rss0) / s["viewers"]
+        log("  %d/%d viewers up (%d failed) in %.2f s: %.0f sessions/s, "
+            "first media p50 %.0f ms, first video p50 %.0f ms, "
+            "RSS %d -> %d kB"
+            % (s["viewers"], n, s["failed"], s["seconds"],
+               s["sessions_per_s"], s["first_media_p50_ms"],
+               s["first_video_p50_ms"], rss0, s["server_rss_kb"]))
+        if s["viewers"] < n * 0.99:
+            res["error"] = "only %d of %d viewers connected" % (s["viewers"], n)
+            return res
+
+        r0 = hint.get("r0") or (0.5 * cap / (n * NOMINAL_PPS) * 2)
+        best, fail = search(gen, r0, q)
+        if best is None:
+            res["error"] = "no rate with loss under 0.1%"
+            res["fail"] = fail[1] if fail else None
+            # the cost per packet at saturation, for what it is worth
+            res["cpu_ns_sat"] = cpu_per_packet(res["fail"])
+            return res
+        rmax, wmax = best
+        res["rate_max"] = rmax
+        res["max"] = wmax
+        res["fail"] = fail[1] if fail else None
+        res["max_fwd_pps"] = wmax["rx_pps"]
+        res["max_gen_limited"] = bool(fail and fail[1]["gen_limited"])
+
+        w50 = measure(gen, 0.5 * rmax, q["window"], "50%", q)
+        w90 = measure(gen, 0.9 * rmax, q["window"], "90%", q)
+        res["w50"] = w50
+        res["w90"] = w90
+        res["cpu_ns"] = cpu_per_packet(w50)
+        res["viewers_dropped"] = n - s["failed"] - w90["viewers"] \
+            if s["viewers"] >= n - s["failed"] else 0
+
+        # the CPU cost at the module's own 50% load, for an equal ratio
+        if hint.get("r50") and kind != "module":
+            r = hint["r50"]
+            if r > rmax:
+                r = 0.5 * rmax
+            we = measure(gen, r, q["window"], "equal", q)
+            res["w_equal"] = we
+            res["cpu_ns_equal"] = cpu_per_packet(we)
+        return res
+    except Exception as e:      # one scenario failing must not stop the run
+        res["error"] = str(e)
+        log("  error: %s" % e)
+        return res
+    finally:
+        if gen:
+            gen.close()
+        srv.stop()
+        res["elapsed_s"] = time.time() - t0
+        res["cpu0_other_max"] = other_cpu(res)
+        if kind == "module" and srv.log and os.path.exists(srv.log):
+            with open(srv.log) as f:
+                bad = [l.strip() for l in f
+                       if any(w in l for w in ("[alert]", "[crit]", "[emerg]",
+                                               "fell behind"))]
+            if bad:
+                res["server_errors"] = bad[:5]
+
+
+# ------------------------------------------------------------------ report
+
+
+def fmt(v, spec="%.0f", none="-"):
+    return none if v is None else spec % v
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def table(results, meta):
+    by = {}
+    for r in results:
+        by[(r["server"], r["viewers"], r["profile"])] = r
+    rows = []
+    ns = sorted({r["viewers"] for r in results})
+    profiles = [p for p in ("gcm", "cm") if any(r["profile"] == p
+                                                for r in results)]
+    head = ["N", "SRTP", "max fwd pps", "x nominal", "/relay",
+            "CPU ns/pkt", "/relay", "/Janus",
+            "delay@50% p50/p99 us", "relay", "delay@90% p50/p99 us", "relay",
+            "KB/viewer", "/Janus", "sessions/s", "connect/media/video ms"]
+    for n in ns:
+        for p in profiles:
+            m = by.get(("module", n, p))
+            if m is None:
+                continue
+            rl = by.get(("relay", n, p), {})
+            ja = by.get(("janus", n, p)) or by.get(("janus", n, "any"), {})
+            if m.get("error") and "setup" not in m:
+                rows.append([str(n), p, "error: " + m["error"]])
+                continue
+
+            def d(w):
+                if not w:
+                    return "-"
+                return "%.0f/%.0f" % (w["delay_p50_us"], w["delay_p99_us"])
+
+            relay_cpu = rl.get("cpu_ns_equal") or rl.get("cpu_ns")
+            janus_cpu = ja.get("cpu_ns_equal") or ja.get("cpu_ns")
+            s = m.get("setup", {})
+            if m.get("max_fwd_pps"):
+                mx = fmt(m["max_fwd_pps"]) + ("*" if m.get("max_gen_limited")
+                                              else "")
+            else:
+                mx = "none"
+            cpu = fmt(m.get("cpu_ns"))
+            if m.get("cpu_ns") is None and m.get("cpu_ns_sat"):
+                cpu = "~" + fmt(m["cpu_ns_sat"])
+            if max(m.get("cpu0_other_max", 0), rl.get("cpu0_other_max", 0),
+                   ja.get("cpu0_other_max", 0)) > 0.10:
+                p += "+"
+            rows.append([
+                str(n), p, mx,
+                fmt(m.get("rate_max"), "%.2f"),
+                fmt(ratio(m.get("max_fwd_pps"), rl.get("max_fwd_pps")),
+                    "%.2f"),
+                cpu,
+                fmt(ratio(m.get("cpu_ns"), relay_cpu), "%.2f"),
+                fmt(ratio(m.get("cpu_ns"), janus_cpu), "%.2f"),
+                d(m.get("w50")), d(rl.get("w50")),
+                d(m.get("w90")), d(rl.get("w90")),
+                fmt(m.get("kb_per_viewer"), "%.1f"),
+                fmt(ratio(m.get("kb_per_viewer"), ja.get("kb_per_viewer")),
+                    "%.2f"),
+                fmt(s.get("sessions_per_s")),
+                "%s/%s/%s" % (fmt(s.get("connect_p50_ms")),
+                              fmt(s.get("first_media_p50_ms")),
+                              fmt(s.get("first_video_p50_ms"))),
+            ])
+
+    widths = [max(len(head[i]), *(len(r[i]) for r in rows if len(r) > i))
+              for i in range(len(head))]
+    out = []
+    out.append("| " + " | ".join(h.ljust(widths[i])
+                                  for i, h in enumerate(head)) + " |")
+    out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        if len(r) < len(head):
+            out.append("| " + " | ".join(r) + " |")
+            continue
+        out.append("| " + " | ".join(c.rjust(widths[i]) if i > 1
+                                      else c.ljust(widths[i])
+                                      for i, c in enumerate(r)) + " |")
+
+    # the peers' own figures, for reference
+    ref = []
+    for r in results:
+        if r["server"] == "module":
+            continue
+        s = r.get("setup", {})
+        ref.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["server"], r["viewers"], r.get("srtp", r["profile"]),
+            fmt(r.get("max_fwd_pps")) + ("*" if r.get("max_gen_limited")
+                                         else ""),
+            fmt(r.get("cpu_ns_equal") or r.get("cpu_ns")),
+            "%s/%s" % (fmt((r.get("w50") or {}).get("delay_p50_us")),
+                       fmt((r.get("w50") or {}).get("delay_p99_us"))),
+            fmt(r.get("kb_per_viewer"), "%.1f"),
+            # the relay's viewers only say hello: no setup to speak of
+            fmt(s.get("sessions_per_s")) if r["server"] != "relay" else "-",
+            r.get("error", "")))
+    if ref:
+        out.append("")
+        out.append("| peer | N | SRTP | max fwd pps | CPU ns/pkt | "
+                   "delay@50% p50/p99 us | KB/viewer | sessions/s | note |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
+        out.extend(ref)
+    return "\n".join(out)
+
+
+# -------------------------------------------------------------------- main
+
+
+NGINX_CONF = """\
+# written by t/bench/bench.py
+load_module {module};
+worker_processes 1;
+worker_cpu_affinity 01;
+worker_rlimit_nofile 20000;
+daemon off;
+master_process on;
+error_log {prefix}/logs/error.log warn;
+pid {prefix}/logs/nginx.pid;
+
+events {{
+    worker_connections 8192;
+}}
+
+webrtc_listen 127.0.0.1:{media};
+webrtc_announce 127.0.0.1;
+webrtc_zone 64m;
+
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/tmp;
+
+    server {{
+        listen 127.0.0.1:{http} backlog=4096;
+
+        location ~ "^/whip/(?<room>[A-Za-z0-9_-]{{1,64}})(?:/[0-9a-f]{{32}})?$" {{
+            webrtc_whip;
+            webrtc_room $room;
+            webrtc_token bench;
+        }}
+
+        location ~ "^/whep/(?<room>[A-Za-z0-9_-]{{1,64}})(?:/[0-9a-f]{{32}})?$" {{
+            webrtc_whep;
+            webrtc_room $room;
+        }}
+
+        location = /webrtc/status {{
+            webrtc_status;
+        }}
+    }}
+}}
+"""
+
+JANUS_CONF = """\
+# written by t/bench/bench.py
+general: {{
+	configs_folder = "{conf}"
+	plugins_folder = "/usr/lib/x86_64-linux-gnu/janus/plugins"
+	transports_folder = "/usr/lib/x86_64-linux-gnu/janus/transports"
+	events_folder = "/usr/lib/x86_64-linux-gnu/janus/events"
+	loggers_folder = "/usr/lib/x86_64-linux-gnu/janus/loggers"
+	debug_level = 3
+	session_timeout = 0
+	event_loops = 1
+	server_name = "bench"
+}}
+certificates: {{
+}}
+media: {{
+	rtp_port_range = "{rtp}"
+	no_media_timer = 0
+}}
+nat: {{
+	nice_debug = false
+	ice_lite = true
+	ice_enforce_list = "127.0.0.1"
+	ignore_mdns = true
+}}
+plugins: {{
+	disable = "libjanus_audiobridge.so,libjanus_duktape.so,libjanus_echotest.so,libjanus_lua.so,libjanus_nosip.so,libjanus_recordplay.so,libjanus_sip.so,libjanus_streaming.so,libjanus_textroom.so,libjanus_videocall.so,libjanus_voicemail.so"
+}}
+transports: {{
+	disable = "libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_pfunix.so,libjanus_rabbitmq.so,libjanus_websockets.so"
+}}
+loggers: {{
+	disable = "libjanus_jsonlog.so"
+}}
+events: {{
+}}
+"""
+
+JANUS_HTTP_CONF = """\
+general: {{
+	json = "plain"
+	base_path = "/janus"
+	http = true
+	port = {port}
+	ip = "127.0.0.1"
+	https = false
+}}
+admin: {{
+	admin_http = false
+	admin_https = false
+}}
+"""
+
+
+def proc_times():
+    """CPU seconds of every process now: {pid: (name, seconds)}."""
+    hz = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                st = f.read()
+        except OSError:
+            continue
+        name = st[st.index("(") + 1:st.rindex(")")]
+        fields = st[st.rindex(")") + 2:].split()
+        out[int(pid)] = (name, (int(fields[11]) + int(fields[12])) / hz)
+    return out
+
+
+def foreign_cpu(before, after, ours):
+    """The CPU seconds other processes used during the run, the largest
+    first: the machine is shared, and this is what the figures shared it
+    with."""
+    used = {}
+    for pid, (name, t) in after.items():
+        if pid in ours or name in ("webrtc_load", "relay", "nginx", "janus",
+                                   "taskset"):
+            continue
+        t0 = before.get(pid, (name, 0.0))[1]
+        if t - t0 > 0.5:
+            used[name] = used.get(name, 0.0) + t - t0
+    return sorted(used.items(), key=lambda x: -x[1])[:5]
+
+
+def machine():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s, %d cores, Linux %s" % (model, os.cpu_count(),
+                                       platform.release())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--module", required=True)
+    ap.add_argument("--nginx", default="/usr/sbin/nginx")
+    ap.add_argument("--janus", default="/usr/bin/janus")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--viewers", help="comma-separated N, e.g. 10,100")
+    ap.add_argument("--profiles", help="gcm,cm")
+    ap.add_argument("--servers", help="module,relay,janus")
+    ap.add_argument("--janus-viewers", help="N for Janus (default: all)")
+    ap.add_argument("--progress", type=int, default=5)
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+
+    if os.cpu_count() < 2:
+        log("needs 2 cores: the server on core 0, the generator on core 1")
+        return 1
+
+    if args.quick:
+        q = dict(viewers=[10, 100], profiles=["gcm"], janus_viewers=[100],
+                 settle=0.5, step=1.5, window=2.0, bisections=1,
+                 max_doublings=8, max_halvings=5, concurrency=32,
+                 setup_timeout=60, drain=1.0, setup_pps=10000,
+                 min_rate=0.02,
+                 cap_guess=100000)
+    else:
+        q = dict(viewers=[10, 100, 1000, 2500], profiles=["gcm", "cm"],
+                 janus_viewers=[10, 100, 1000, 2500],
+                 settle=1.0, step=2.0, window=3.0, bisections=2,
+                 max_doublings=6, max_halvings=6, concurrency=64,
+                 setup_timeout=120, drain=1.5, setup_pps=10000,
+                 min_rate=0.02,
+                 cap_guess=100000)
+    if args.viewers:
+        q["viewers"] = [int(x) for x in args.viewers.split(",")]
+        q["janus_viewers"] = q["viewers"]
+    if args.janus_viewers:
+        q["janus_viewers"] = [int(x) for x in args.janus_viewers.split(",")]
+    if args.profiles:
+        q["profiles"] = args.profiles.split(",")
+    servers = (args.servers or "module,relay,janus").split(",")
+    if "janus" in servers and not os.path.exists(args.janus):
+        log("%s is missing (apt-get install janus): no Janus column"
+            % args.janus)
+        servers.remove("janus")
+
+    os.makedirs(args.out, exist_ok=True)
+    open(os.path.join(args.out, "load.log"), "w").close()
+    started = time.time()
+    log("%s; server on core %s, generator on core %s"
+        % (machine(), SERVER_CPU, GEN_CPU))
+
+    results = []
+    cap = {}        # the module's max forwarded pps at a given N
+    before = proc_times()
+    load_start = open("/proc/loadavg").read().split()[:3]
+    try:
+        for n in q["viewers"]:
+            for p in q["profiles"]:
+                hint = {"cap_pps": cap.get("last")}
+                if cap.get("last"):
+                    hint["r0"] = cap["last"] / (n * NOMINAL_PPS)
+                if "module" in servers:
+                    log("module, N=%d, %s" % (n, p))
+                    m = scenario(args, "module", n, p, q, hint)
+                    results.append(m)
+                    if m.get("max_fwd_pps"):
+                        cap["last"] = m["max_fwd_pps"]
+                        cap[(n, p)] = m
+                else:
+                    m = {}
+                if "relay" in servers:
+                    log("relay, N=%d, %s" % (n, p))
+                    h = {"cap_pps": m.get("max_fwd_pps") or hint["cap_pps"],
+                         "r50": m.get("rate_max", 0) * 0.5 or None}
+                    if m.get("rate_max"):
+                        h["r0"] = m["rate_max"]
+                    results.append(scenario(args, "relay", n, p, q, h))
+                if ("janus" in servers and n in q["janus_viewers"]
+                        and p == q["profiles"][0]):
+                    log("janus, N=%d, %s" % (n, p))
+                    h = {"cap_pps": 0.5 * (m.get("max_fwd_pps")
+                                           or q["cap_guess"]),
+                         "r50": m.get("rate_max", 0) * 0.5 or None}
+                    if m.get("rate_max"):
+                        h["r0"] = m["rate_max"] * 0.25
+                    results.append(scenario(args, "janus", n, p, q, h))
+    finally:
+        stop_all()
+
+    elapsed = time.time() - started
+    others = foreign_cpu(before, proc_times(), {os.getpid()})
+    meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
+            "machine": machine(), "quick": args.quick,
+            "seconds": round(elapsed),
+            "loadavg_start": load_start,
+            "loadavg_end": open("/proc/loadavg").read().split()[:3],
+            "other_processes_cpu_s": others}
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump({"meta": meta, "results": results}, f, indent=1)
+    t = table(results, meta)
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(t + "\n")
+
+    print()
+    print("ngx_webrtc benchmark, %s, %s (%d s%s)"
+          % (meta["date"], meta["machine"], meta["seconds"],
+             ", QUICK" if args.quick else ""))
+    print("server pinned to core %s, generator to core %s; loss < 0.1%%; "
+          "/relay and /Janus: the module's figure divided by theirs"
+          % (SERVER_CPU, GEN_CPU))
+    print()
+    print(t)
+    print()
+    print("* the generator dropped packets at the failing rate: the "
+          "maximum is a lower bound")
+    print("+ other processes took more than 10% of core 0 during a window "
+          "of this row (the machine is shared)")
+    if others:
+        print("the machine is shared: other processes used %s CPU-seconds "
+              "during these %d s (%s)"
+              % (round(sum(t for _, t in others)), elapsed,
+                 ", ".join("%s %.0f s" % o for o in others)))
+    for r in results:
+        if r.get("server_errors"):
+            print("nginx error log (%s N=%d): %s"
+                  % (r["profile"], r["viewers"], r["server_errors"][0]))
+        if r.get("error"):
+            print("%s N=%d %s: %s" % (r["server"], r["viewers"],
+                                      r["profile"], r["error"]))
+        if r.get("viewers_dropped"):
+            print("%s N=%d %s: the server dropped %d viewers during "
+                  "overloaded steps (their consent checks went unanswered)"
+                  % (r["server"], r["viewers"], r["profile"],
+                     r["viewers_dropped"]))
+    print("results: %s" % os.path.join(args.out, "results.json"))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        stop_all()
+        sys.exit(130)

@@ -1,0 +1,252 @@
+"""Headless Chromium plays through html/play.html (driven over the
+DevTools protocol) what an aiortc publisher sends."""
+
+import asyncio
+import time
+
+import pytest
+
+import webrtc_client as wc
+from chromium_driver import Chromium
+from webrtc_client import wait_media
+from whip_util import session_by_id, track_by_kind
+
+WIDTH, HEIGHT = 640, 360
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    browser = Chromium()
+    browser.start()
+    yield browser
+    browser.stop()
+
+
+def room_viewers(status, room):
+    return [s for s in status.get("sessions", [])
+            if s.get("room") == room and s.get("kind") == "whep"]
+
+
+async def wait_decoding(page, timeout):
+    t0 = time.monotonic()
+    st = None
+    while time.monotonic() - t0 < timeout:
+        st = await page.evaluate("window.whepStats()")
+        if st["state"] == "connected" and st["framesDecoded"] > 0:
+            return st
+        if st["state"] == "failed":
+            break
+        await asyncio.sleep(0.2)
+    text = await page.evaluate("document.getElementById('status')"
+                               ".textContent")
+    err = await page.evaluate("window.whepLastError")
+    raise AssertionError("page not playing after %ss: stats %s, status %r, "
+                         "error %r, console %s, exceptions %s" % (
+                             timeout, st, text, err, page.console[-10:],
+                             page.exceptions[-5:]))
+
+
+@pytest.mark.parametrize("codec", ["VP8", "H264"])
+def test_chromium_plays(nginx, chromium, codec, report):
+    room = "chrome-play-%s" % codec.lower()
+    out = {}
+
+    async def main():
+        pub = wc.WhipPublisher(nginx.base_url, room, video_codec=codec,
+                               width=WIDTH, height=HEIGHT)
+        try:
+            await pub.connect()
+            await wait_media(nginx, pub.session_id)
+            async with chromium.page() as page:
+                t_nav = time.monotonic()
+                await page.navigate("%s/play.html?room=%s"
+                                    % (nginx.base_url, room))
+                s1 = await wait_decoding(page, 15)
+                t1 = time.monotonic()
+                out["first"] = (s1, t1 - t_nav)
+                await asyncio.sleep(3)
+                s2 = await page.evaluate("window.whepStats()")
+                t2 = time.monotonic()
+                out["s2"] = (s2, t2 - t1)
+                out["stats_line"] = await page.evaluate(
+                    "document.getElementById('stats').textContent")
+                out["status"] = await wc.astatus(nginx)
+                out["viewers"] = room_viewers(out["status"], room)
+                out["exceptions"] = list(page.exceptions)
+                out["error"] = await page.evaluate("window.whepLastError")
+                # Stop: the page DELETEs its session
+                await page.evaluate(
+                    "document.getElementById('button').click()")
+                t0 = time.monotonic()
+                while time.monotonic() - t0 < 3:
+                    if not room_viewers(await wc.astatus(nginx), room):
+                        break
+                    await asyncio.sleep(0.2)
+                out["after_stop"] = room_viewers(await wc.astatus(nginx),
+                                                 room)
+                out["label"] = await page.evaluate(
+                    "document.getElementById('button').textContent")
+            out["pub"] = session_by_id(await wc.astatus(nginx),
+                                       pub.session_id)
+            await pub.delete()
+        finally:
+            await pub.close()
+
+    wc.run(main(), timeout=90)
+    s1, dt1 = out["first"]
+    s2, dt = out["s2"]
+    report("\nChromium (%s, %s): first frame %.1f s after opening the page, "
+           "join time %s ms; framesDecoded %d -> %d in %.1f s (%.1f fps), "
+           "video %dx%d, frame %dx%d, packetsLost %d, bytesReceived %d"
+           % (chromium.version, codec, dt1, s2.get("joinTimeMs"),
+              s1["framesDecoded"], s2["framesDecoded"], dt,
+              (s2["framesDecoded"] - s1["framesDecoded"]) / dt,
+              s2["videoWidth"], s2["videoHeight"], s2["frameWidth"],
+              s2["frameHeight"], s2["packetsLost"], s2["bytesReceived"]))
+    report("  page stats line:", out["stats_line"])
+
+    assert out["error"] is None, out["error"]
+    assert not out["exceptions"], out["exceptions"]
+    assert s2["state"] == "connected", s2
+    decoded = s2["framesDecoded"] - s1["framesDecoded"]
+    assert decoded >= 20 * dt, \
+        "Chromium decoded %d frames in %.1f s" % (decoded, dt)
+    assert (s2["videoWidth"], s2["videoHeight"]) == (WIDTH, HEIGHT), s2
+    assert (s2["frameWidth"], s2["frameHeight"]) == (WIDTH, HEIGHT), s2
+    assert s2["joinTimeMs"] is not None and 0 < s2["joinTimeMs"] < 5000, s2
+    assert s2["audioPacketsReceived"] > 0, s2
+    assert "%d×%d" % (WIDTH, HEIGHT) in out["stats_line"], out["stats_line"]
+
+    assert len(out["viewers"]) == 1, out["viewers"]
+    vt = track_by_kind(out["viewers"][0], "video")
+    assert vt and vt["codec"].upper() == codec and vt["packets"] > 0, vt
+    assert out["after_stop"] == [], \
+        "Stop did not DELETE the session: %s" % out["after_stop"]
+    assert out["label"] == "Play", out["label"]
+    assert out["pub"] and out["pub"]["state"] == "connected", out["pub"]
+
+
+def test_chromium_play_pagehide(nginx, chromium):
+    """Leaving the page DELETEs the viewer's session."""
+    room = "chrome-play-leave"
+
+    async def main():
+        pub = wc.WhipPublisher(nginx.base_url, room)
+        try:
+            await pub.connect()
+            await wait_media(nginx, pub.session_id)
+            async with chromium.page() as page:
+                await page.navigate("%s/play.html?room=%s"
+                                    % (nginx.base_url, room))
+                await wait_decoding(page, 15)
+                before = room_viewers(await wc.astatus(nginx), room)
+                await page.navigate("about:blank")
+                t0 = time.monotonic()
+                while time.monotonic() - t0 < 5:
+                    if not room_viewers(await wc.astatus(nginx), room):
+                        break
+                    await asyncio.sleep(0.2)
+                after = room_viewers(await wc.astatus(nginx), room)
+            await pub.delete()
+            return before, after
+        finally:
+            await pub.close()
+
+    before, after = wc.run(main(), timeout=60)
+    assert len(before) == 1, before
+    assert after == [], "leaving the page did not DELETE: %s" % after
+
+
+def test_chromium_play_shows_409(nginx, chromium, report):
+    """No publisher: the page shows the server's answer (409 and its
+    body) and keeps retrying; Stop ends the retries."""
+    room = "chrome-play-nobody"
+
+    async def main():
+        async with chromium.page() as page:
+            await page.navigate("%s/play.html?room=%s"
+                                % (nginx.base_url, room))
+            t0 = time.monotonic()
+            err = None
+            while time.monotonic() - t0 < 10:
+                err = await page.evaluate("window.whepLastError")
+                if err:
+                    break
+                await asyncio.sleep(0.2)
+            text = await page.evaluate(
+                "document.getElementById('status').textContent")
+            await page.evaluate("document.getElementById('button').click()")
+            label = await page.evaluate(
+                "document.getElementById('button').textContent")
+            return err, text, label
+
+    err, text, label = wc.run(main(), timeout=60)
+    report("page status on 409: %r" % text)
+    assert err and "409" in err, err
+    assert "409" in text and "retrying" in text, text
+    assert label == "Play", label
+    assert not room_viewers(nginx.status(), room)
+
+
+def test_chromium_play_form(nginx, chromium):
+    """Without ?room= the page waits; typing a room and pressing Play
+    starts playing."""
+    room = "chrome-play-form"
+
+    async def main():
+        pub = wc.WhipPublisher(nginx.base_url, room)
+        try:
+            await pub.connect()
+            await wait_media(nginx, pub.session_id)
+            async with chromium.page() as page:
+                await page.navigate("%s/play.html" % nginx.base_url)
+                await asyncio.sleep(1)
+                idle = room_viewers(await wc.astatus(nginx), room)
+                await page.evaluate(
+                    "document.getElementById('room').value = '%s';"
+                    "document.getElementById('button').click()" % room)
+                st = await wait_decoding(page, 15)
+                live = room_viewers(await wc.astatus(nginx), room)
+                await page.evaluate(
+                    "document.getElementById('button').click()")
+            await pub.delete()
+            return idle, st, live
+        finally:
+            await pub.close()
+
+    idle, st, live = wc.run(main(), timeout=60)
+    assert idle == [], "the page played without being asked: %s" % idle
+    assert st["framesDecoded"] > 0, st
+    assert len(live) == 1, live
+
+
+def test_chromium_play_waits_for_publisher(nginx, chromium, report):
+    """Opened before anyone publishes, the page shows the 409 and plays
+    once a publisher arrives (it retries after Retry-After)."""
+    room = "chrome-play-later"
+
+    async def main():
+        pub = wc.WhipPublisher(nginx.base_url, room)
+        try:
+            async with chromium.page() as page:
+                await page.navigate("%s/play.html?room=%s"
+                                    % (nginx.base_url, room))
+                t0 = time.monotonic()
+                while time.monotonic() - t0 < 10 and \
+                        not await page.evaluate("window.whepLastError"):
+                    await asyncio.sleep(0.2)
+                err = await page.evaluate("window.whepLastError")
+                await pub.connect()
+                t_pub = time.monotonic()
+                st = await wait_decoding(page, 20)
+                t_play = time.monotonic() - t_pub
+            await pub.delete()
+            return err, st, t_play
+        finally:
+            await pub.close()
+
+    err, st, t_play = wc.run(main(), timeout=60)
+    report("\nChromium waiting for a publisher: first %r, then playing %.1f s "
+           "after the publisher connected" % (err, t_play))
+    assert err and "409" in err, err
+    assert st["framesDecoded"] > 0, st
