@@ -114,7 +114,7 @@ struct ngx_webrtc_session_s {
 
     uint32_t                    local_ssrc;  /* sender SSRC of our RTCP */
     ngx_uint_t                  nstreams;
-    ngx_webrtc_stream_t         streams[NGX_WEBRTC_MAX_STREAMS];
+    ngx_webrtc_stream_t        *streams;     /* publisher: MAX_STREAMS */
     ngx_webrtc_twcc_t          *twcc;        /* when negotiated */
     u_char                      fir_seq;
 };

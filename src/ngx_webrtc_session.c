@@ -89,6 +89,16 @@ ngx_webrtc_session_open(ngx_webrtc_session_rec_t *rec, ngx_log_t *log)
         }
     }
 
+    if (rec->kind == NGX_WEBRTC_KIND_WHIP) {
+        /* receive state is kilobytes a stream: publishers only */
+        s->streams = ngx_pcalloc(pool, NGX_WEBRTC_MAX_STREAMS
+                                       * sizeof(ngx_webrtc_stream_t));
+        if (s->streams == NULL) {
+            ngx_destroy_pool(pool);
+            goto failed;
+        }
+    }
+
     s->dtls = ngx_webrtc_dtls_create(s);
     if (s->dtls == NULL) {
         ngx_destroy_pool(pool);
