@@ -37,6 +37,7 @@ static ngx_int_t ngx_http_webrtc_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_webrtc_check_pins(ngx_webrtc_sdp_offer_t *offer,
     ngx_array_t *pins, const char **err);
+static ngx_int_t ngx_http_webrtc_no_publisher(ngx_http_request_t *r);
 static ngx_int_t ngx_http_webrtc_room(ngx_http_request_t *r,
     ngx_str_t *room);
 static ngx_int_t ngx_http_webrtc_answer(ngx_http_request_t *r,
@@ -542,7 +543,7 @@ static void
 ngx_http_webrtc_offer_body(ngx_http_request_t *r)
 {
     ngx_int_t                    rc;
-    ngx_str_t                    body, room, v;
+    ngx_str_t                    body, room;
     ngx_uint_t                   i, nsources;
     const char                  *err;
     ngx_webrtc_sdp_media_t      *m;
@@ -622,15 +623,7 @@ ngx_http_webrtc_offer_body(ngx_http_request_t *r)
         }
 
         if (rc == NGX_WEBRTC_NO_PUBLISHER) {
-            ngx_str_set(&v, "2");
-            if (ngx_http_webrtc_add_header(r, "Retry-After", &v) != NGX_OK) {
-                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-                return;
-            }
-
-            ngx_http_finalize_request(r,
-                  ngx_http_webrtc_problem(r, NGX_HTTP_CONFLICT,
-                                "the room has no live publisher"));
+            ngx_http_finalize_request(r, ngx_http_webrtc_no_publisher(r));
             return;
         }
 
@@ -746,6 +739,23 @@ ngx_http_webrtc_check_pins(ngx_webrtc_sdp_offer_t *offer, ngx_array_t *pins,
 }
 
 
+/* WHEP into a room without a publisher: 409, try again soon */
+static ngx_int_t
+ngx_http_webrtc_no_publisher(ngx_http_request_t *r)
+{
+    ngx_str_t  v;
+
+    ngx_str_set(&v, "2");
+
+    if (ngx_http_webrtc_add_header(r, "Retry-After", &v) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_webrtc_problem(r, NGX_HTTP_CONFLICT,
+                                   "the room has no live publisher");
+}
+
+
 static ngx_int_t
 ngx_http_webrtc_room(ngx_http_request_t *r, ngx_str_t *room)
 {
@@ -816,13 +826,8 @@ ngx_http_webrtc_answer(ngx_http_request_t *r, ngx_webrtc_sdp_offer_t *offer)
                                        "the room has a live publisher");
 
     case NGX_WEBRTC_NO_PUBLISHER:
-        ngx_str_set(&v, "2");
-        if (ngx_http_webrtc_add_header(r, "Retry-After", &v) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_webrtc_problem(r, NGX_HTTP_CONFLICT,
-                                       "the room has no live publisher");
+        /* the publisher left since the offer was negotiated */
+        return ngx_http_webrtc_no_publisher(r);
 
     case NGX_WEBRTC_FULL:
         ngx_str_set(&v, "5");
