@@ -4,7 +4,8 @@
 //   ...
 //   await session.stop();          // DELETE the session, close the pc
 //
-// The page that uses it exposes window.pc and window.whepStats().
+// The page that uses it loads webrtc-http.js first and exposes window.pc
+// and window.whepStats().
 
 "use strict";
 
@@ -15,26 +16,6 @@ class WhepError extends Error {
     this.body = body;
     this.retryAfter = retryAfter;
   }
-}
-
-function whepWaitIceGathering(pc, timeoutMs) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      pc.removeEventListener("icegatheringstatechange", check);
-      resolve();
-    };
-    const check = () => {
-      if (pc.iceGatheringState === "complete") done();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    pc.addEventListener("icegatheringstatechange", check);
-  });
-}
-
-function whepAuthHeaders(token) {
-  return token ? { Authorization: "Bearer " + token } : {};
 }
 
 async function whepPlay({ url, token, onTrack, onState, onPost,
@@ -55,13 +36,13 @@ async function whepPlay({ url, token, onTrack, onState, onPost,
     await pc.setLocalDescription(await pc.createOffer());
     // The server cannot trickle and we do not PATCH: send every
     // candidate in the offer (or what we have after gatherMs).
-    await whepWaitIceGathering(pc, gatherMs);
+    await waitIceGathering(pc, gatherMs);
 
     session.postedAt = performance.now();
     if (onPost) onPost(session.postedAt);
     const res = await fetch(url, {
       method: "POST",
-      headers: { "Content-Type": "application/sdp", ...whepAuthHeaders(token) },
+      headers: { "Content-Type": "application/sdp", ...authHeaders(token) },
       body: pc.localDescription.sdp,
     });
     const body = await res.text();
@@ -87,7 +68,7 @@ async function whepPlay({ url, token, onTrack, onState, onPost,
     if (!session.location) return Promise.resolve();
     return fetch(session.location, {
       method: "DELETE",
-      headers: whepAuthHeaders(token),
+      headers: authHeaders(token),
       keepalive,
     }).catch(() => {});
   };

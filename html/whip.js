@@ -4,7 +4,8 @@
 //   ...
 //   await session.stop();          // DELETE the session, close the pc
 //
-// The page that uses it exposes window.pc and window.whipStats().
+// The page that uses it loads webrtc-http.js first and exposes window.pc
+// and window.whipStats().
 
 "use strict";
 
@@ -14,26 +15,6 @@ class WhipError extends Error {
     this.status = status;
     this.body = body;
   }
-}
-
-function waitIceGathering(pc, timeoutMs) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      pc.removeEventListener("icegatheringstatechange", check);
-      resolve();
-    };
-    const check = () => {
-      if (pc.iceGatheringState === "complete") done();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    pc.addEventListener("icegatheringstatechange", check);
-  });
-}
-
-function authHeaders(token) {
-  return token ? { Authorization: "Bearer " + token } : {};
 }
 
 // Link: <stun:...>; rel="ice-server"; username="u"; credential="p"
