@@ -13,6 +13,7 @@ PYTHON      := /usr/bin/python3
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 RUN_DEPS    := nginx-core nginx-dev libssl-dev libsrtp2-dev libnice-dev \
+               libjansson-dev \
                pkg-config gcc make
 TEST_DEPS   := $(RUN_DEPS) python3-aiortc python3-pytest python3-websockets \
                python3-requests python3-av chromium nftables curl
