@@ -39,7 +39,7 @@ NGX_INCS    := -I$(NGX_BUILD)/objs -I$(NGX_BUILD)/src/core \
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
                $(NGX_INCS)
 
-UNIT_TESTS  := sdp rtp rtcp ring
+UNIT_TESTS  := sdp rtp rtcp ring ws
 
 FUZZ_SECONDS ?= 60
 
