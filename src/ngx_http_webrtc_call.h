@@ -63,6 +63,7 @@ typedef struct {
     u_char                      ext_id[NGX_WEBRTC_EXT_MAX];
     unsigned                    has_rtx:1;
     unsigned                    rtcp_rsize:1;
+    unsigned                    used:1;      /* has carried a SUB */
     u_char                      name[16];    /* codec.name's */
     u_char                      fmtp[256];   /* codec.fmtp's */
 } ngx_http_webrtc_mline_t;

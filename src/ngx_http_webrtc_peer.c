@@ -943,16 +943,35 @@ ngx_http_webrtc_peer_subscribe(ngx_http_webrtc_call_peer_t *lp,
     ngx_webrtc_sdp_media_t   *m;
     ngx_http_webrtc_mline_t  *ml;
 
+    /*
+     * An inactive section that never carried a track (a watch-only
+     * client's recvonly one), else a new one, else, at the limit, one that
+     * did: some clients (aiortc) do not receive again on a section once it
+     * went inactive.
+     */
+
     for (i = 0; i < lp->nmlines; i++) {
         ml = &lp->mlines[i];
 
-        if (ml->role == NGX_HTTP_WEBRTC_MLINE_FREE && ml->type == t->type) {
+        if (ml->role == NGX_HTTP_WEBRTC_MLINE_FREE && ml->type == t->type
+            && !ml->used)
+        {
             break;
         }
     }
 
-    if (i == lp->nmlines) {
-        if (i == NGX_HTTP_WEBRTC_MAX_MLINES) {
+    if (i == NGX_HTTP_WEBRTC_MAX_MLINES) {
+        for (i = 0; i < lp->nmlines; i++) {
+            ml = &lp->mlines[i];
+
+            if (ml->role == NGX_HTTP_WEBRTC_MLINE_FREE
+                && ml->type == t->type)
+            {
+                break;
+            }
+        }
+
+        if (i == lp->nmlines) {
             ngx_log_error(NGX_LOG_WARN, ngx_http_webrtc_peer_log(lp), 0,
                           "webrtc call peer %*s: no section left for a "
                           "track", (size_t) NGX_WEBRTC_PEER_ID_LEN, lp->id);
@@ -987,6 +1006,7 @@ ngx_http_webrtc_peer_subscribe(ngx_http_webrtc_call_peer_t *lp,
     ngx_http_webrtc_peer_set_codec(ml, m);
 
     ml->role = NGX_HTTP_WEBRTC_MLINE_SUB;
+    ml->used = 1;
     ml->label = t->label;
     ml->muted = t->muted;
     ml->track_id = t->id;

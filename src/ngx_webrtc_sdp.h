@@ -22,7 +22,7 @@
 #include <ngx_core.h>
 
 
-#define NGX_WEBRTC_SDP_MAX_MEDIA        8
+#define NGX_WEBRTC_SDP_MAX_MEDIA        32
 #define NGX_WEBRTC_SDP_MAX_CODECS       64
 #define NGX_WEBRTC_SDP_MAX_EXTMAPS      16
 #define NGX_WEBRTC_SDP_MAX_SSRCS        8

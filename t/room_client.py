@@ -126,8 +126,9 @@ class RoomPeer:
                     self._consume_audio(mid, track)))
 
     async def publish(self, timeout=15):
-        """The first offer: our camera and microphone (or a recvonly
-        audio section when publishing nothing)."""
+        """The first offer: our camera and microphone (or recvonly audio
+        and video sections when publishing nothing: they tell the server
+        our codecs, and it reuses them for the first tracks it sends)."""
         self._new_pc()
         tracks = {}
         if self.want_audio:
@@ -138,6 +139,7 @@ class RoomPeer:
             self.pc.addTransceiver(self.video_track, direction="sendonly")
         if not (self.want_audio or self.want_video):
             self.pc.addTransceiver("audio", direction="recvonly")
+            self.pc.addTransceiver("video", direction="recvonly")
         await self.pc.setLocalDescription(await self.pc.createOffer())
         for t in self.pc.getTransceivers():
             if t.sender.track is not None:

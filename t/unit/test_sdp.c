@@ -1333,18 +1333,18 @@ test_refusals(void)
     CHECK(err && strcmp(err, "no v=0 line") == 0);
     free(t.data);
 
-    /* 8 m= lines are fine, 9 are not */
+    /* NGX_WEBRTC_SDP_MAX_MEDIA m= lines are fine, one more is not */
 
     len = snprintf(scratch, sizeof(scratch), HEAD SESSION);
 
-    for (i = 0; i < 9; i++) {
+    for (i = 0; i < NGX_WEBRTC_SDP_MAX_MEDIA + 1; i++) {
         len += snprintf(scratch + len, sizeof(scratch) - len,
                         "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
                         "a=mid:%u\r\n", (unsigned) i);
 
-        if (i == 7) {
+        if (i == NGX_WEBRTC_SDP_MAX_MEDIA - 1) {
             CHECK(parse_text(scratch, &t, &err) == NGX_OK);
-            CHECK(offer.nmedia == 8);
+            CHECK(offer.nmedia == NGX_WEBRTC_SDP_MAX_MEDIA);
             free(t.data);
         }
     }

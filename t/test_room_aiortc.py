@@ -1,0 +1,139 @@
+"""Group calls through the SFU with aiortc participants (docs/signaling.md).
+
+Every participant publishes a synthetic video whose frame numbers start
+at its own offset (10000, 20000, ...), so what a participant decodes
+tells who sent it; the tests check decoded frames, not counters.
+"""
+
+import asyncio
+import time
+
+from room_client import RoomPeer
+
+
+async def wait_until(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+async def decodes_all(peers, others, frames=20, timeout=20):
+    """Each of peers decodes at least `frames` frames of each of others
+    (not itself) from now on."""
+    t0 = time.monotonic()
+
+    def ok():
+        return all(len(p.frames_from(o.offset, since=t0)) >= frames
+                   for p in peers for o in others if o is not p)
+
+    try:
+        await wait_until(ok, timeout, "every participant to decode the "
+                         "others")
+    except AssertionError:
+        raise AssertionError("frames decoded since the wait began: %s" % {
+            p.name: {o.name: len(p.frames_from(o.offset, since=t0))
+                     for o in others if o is not p} for p in peers})
+
+
+def test_four_publish_leave_and_join(nginx, report):
+    async def main():
+        peers = [RoomPeer(nginx.ws_url, "call4", "p%d" % i,
+                          offset=10000 * (i + 1)) for i in range(4)]
+        try:
+            for p in peers:
+                await p.join()
+                await p.publish()
+
+            t0 = time.monotonic()
+            await decodes_all(peers, peers)
+            report("4 participants: each decodes the other 3 videos after "
+                   "%.1f s" % (time.monotonic() - t0))
+            await asyncio.sleep(1.5)
+
+            for p in peers:
+                got = {o.name: len(p.frames_from(o.offset)) for o in peers
+                       if o is not p}
+                stray = len(p.frames_from(p.offset))
+                report("  %s decoded %s, own frames %d, offers answered %d"
+                       % (p.name, got, stray, p.offers_answered))
+                assert stray == 0, "a participant got its own video back"
+                assert len(p.audio_frames) == 3 and \
+                    all(n > 40 for n in p.audio_frames.values()), \
+                    p.audio_frames
+
+            status = nginx.status()
+            call = [c for c in status["calls"] if c["name"] == "call4"][0]
+            assert len(call["participants"]) == 4
+            assert all(len(x["tracks"]) == 2 for x in call["participants"])
+            workers = {x["worker"] for x in call["participants"]}
+            report("  participants on workers %s" % sorted(workers))
+
+            # one leaves: the others are told, and its video stops
+
+            gone = peers.pop(1)
+            await gone.leave()
+            t_left = time.monotonic()
+
+            for p in peers:
+                m = await p.wait_for(lambda m: m["type"] == "participant-left"
+                                     and m["id"] == gone.id, 5)
+                assert m["reason"] == "left"
+
+            await asyncio.sleep(2.0)
+            for p in peers:
+                late = [n for n in p.frames_from(gone.offset,
+                                                 since=t_left + 1.0)]
+                assert late == [], "%s still decodes %s" % (p.name,
+                                                             gone.name)
+            report("one left: the other 3 were told, and decoded none of "
+                   "its frames from 1 s after")
+
+            # a fifth joins: everybody renegotiates and sees it
+
+            fifth = RoomPeer(nginx.ws_url, "call4", "p4", offset=50000)
+            peers.append(fifth)
+            await fifth.join()
+            await fifth.publish()
+            t0 = time.monotonic()
+            await decodes_all(peers, peers)
+            report("a fifth joined: all 4 decode each other %.1f s later"
+                   % (time.monotonic() - t0))
+            for p in peers[:-1]:
+                assert any(m["type"] == "participant-joined"
+                           and m["participant"]["id"] == fifth.id
+                           for m in p.messages)
+            for p in peers:
+                assert p.errors == [], (p.name, p.errors)
+        finally:
+            for p in peers:
+                await p.close()
+
+    asyncio.run(main())
+
+
+def test_watch_only_participant(nginx, report):
+    """A participant that publishes nothing offers recvonly sections; the
+    server sends the others' tracks on them, and adds sections for more."""
+    async def main():
+        pub = RoomPeer(nginx.ws_url, "watch", "pub", offset=10000)
+        viewer = RoomPeer(nginx.ws_url, "watch", "viewer", audio=False,
+                          video=False)
+        try:
+            await pub.join()
+            await pub.publish()
+            await viewer.join()
+            await viewer.publish()
+            await decodes_all([viewer], [pub])
+            report("watch-only participant decodes the publisher; "
+                   "sections: %s" % sorted(viewer.tracks_by_mid))
+            # its recvonly sections carry the publisher's tracks
+            assert {"0", "1"} <= set(viewer.tracks_by_mid)
+            assert viewer.errors == []
+        finally:
+            await pub.close()
+            await viewer.close()
+
+    asyncio.run(main())
