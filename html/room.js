@@ -747,6 +747,10 @@ async function sfuOffer(c) {
   c.offering = true;
   c.needOffer = false;
   await c.pc.setLocalDescription(await c.pc.createOffer());
+  // The server is ICE-lite and ignores trickled candidates: give the
+  // first offer what is gathered in a moment (webrtc-http.js).
+  await waitIceGathering(c.pc, 500);
+  if (c !== conn || !c.pc) return;
   // the mids are known now
   send(c, { type: "offer", sdp: c.pc.localDescription.sdp,
             tracks: sendTracks(c) });
