@@ -13,6 +13,7 @@ PYTHON      := /usr/bin/python3
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 RUN_DEPS    := nginx-core nginx-dev libssl-dev libsrtp2-dev libnice-dev \
+               libjansson-dev \
                pkg-config gcc make
 TEST_DEPS   := $(RUN_DEPS) python3-aiortc python3-pytest python3-websockets \
                python3-requests python3-av chromium nftables curl
@@ -38,7 +39,7 @@ NGX_INCS    := -I$(NGX_BUILD)/objs -I$(NGX_BUILD)/src/core \
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
                $(NGX_INCS)
 
-UNIT_TESTS  := sdp rtp rtcp ring
+UNIT_TESTS  := sdp rtp rtcp ring ws
 
 FUZZ_SECONDS ?= 60
 

@@ -35,6 +35,13 @@ typedef struct {
     ngx_uint_t                  room_max_sessions;
     ngx_flag_t                  takeover;
     ngx_str_t                   allow_origin;
+
+    /* group calls */
+    ngx_array_t                *call_rooms;  /* of
+                                                ngx_http_webrtc_call_room_t */
+    size_t                      ws_max_message;
+    size_t                      ws_max_queue;
+    ngx_str_t                   admin_token;
 } ngx_http_webrtc_loc_conf_t;
 
 
@@ -43,6 +50,9 @@ extern ngx_module_t  ngx_http_webrtc_module;
 
 ngx_int_t ngx_http_webrtc_endpoint_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_webrtc_status_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_webrtc_call_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_webrtc_admin_handler(ngx_http_request_t *r);
+void ngx_http_webrtc_call_read_mail(void);
 
 ngx_int_t ngx_http_webrtc_add_header(ngx_http_request_t *r, char *key,
     ngx_str_t *value);

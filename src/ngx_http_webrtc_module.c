@@ -30,6 +30,11 @@ static char *ngx_http_webrtc_ice_server(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_webrtc_room_codecs(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_webrtc_handler_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_webrtc_call_room(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_webrtc_init_process(ngx_cycle_t *cycle);
 
 
 static ngx_conf_enum_t  ngx_http_webrtc_placements[] = {
@@ -118,6 +123,48 @@ static ngx_command_t  ngx_http_webrtc_commands[] = {
       offsetof(ngx_http_webrtc_loc_conf_t, allow_origin),
       NULL },
 
+    { ngx_string("webrtc_signaling"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_webrtc_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      ngx_http_webrtc_call_handler },
+
+    { ngx_string("webrtc_call_room"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_webrtc_call_room,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("webrtc_signaling_max_message"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webrtc_loc_conf_t, ws_max_message),
+      NULL },
+
+    { ngx_string("webrtc_signaling_max_queue"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webrtc_loc_conf_t, ws_max_queue),
+      NULL },
+
+    { ngx_string("webrtc_call_admin"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_webrtc_handler_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      ngx_http_webrtc_admin_handler },
+
+    { ngx_string("webrtc_admin_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webrtc_loc_conf_t, admin_token),
+      NULL },
+
       ngx_null_command
 };
 
@@ -144,7 +191,7 @@ ngx_module_t  ngx_http_webrtc_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    ngx_webrtc_init_worker,                /* init process */
+    ngx_http_webrtc_init_process,          /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_webrtc_exit_worker,                /* exit process */
@@ -176,6 +223,8 @@ ngx_http_webrtc_create_loc_conf(ngx_conf_t *cf)
     conf->pins = NGX_CONF_UNSET_PTR;
     conf->room_max_sessions = NGX_CONF_UNSET_UINT;
     conf->takeover = NGX_CONF_UNSET;
+    conf->ws_max_message = NGX_CONF_UNSET_SIZE;
+    conf->ws_max_queue = NGX_CONF_UNSET_SIZE;
 
     return conf;
 }
@@ -203,6 +252,18 @@ ngx_http_webrtc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               prev->room_max_sessions, 0);
     ngx_conf_merge_value(conf->takeover, prev->takeover, 0);
     ngx_conf_merge_str_value(conf->allow_origin, prev->allow_origin, "*");
+    ngx_conf_merge_size_value(conf->ws_max_message, prev->ws_max_message,
+                              64 * 1024);
+    ngx_conf_merge_size_value(conf->ws_max_queue, prev->ws_max_queue,
+                              1024 * 1024);
+    ngx_conf_merge_str_value(conf->admin_token, prev->admin_token, "");
+
+    if (conf->ws_max_message < 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"webrtc_signaling_max_message\" must be at "
+                           "least 1k");
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }
@@ -223,6 +284,144 @@ ngx_http_webrtc_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_webrtc_endpoint_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_webrtc_init_process(ngx_cycle_t *cycle)
+{
+    if (ngx_webrtc_init_worker(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_webrtc_call_set_mail_handler(ngx_http_webrtc_call_read_mail);
+
+    return NGX_OK;
+}
+
+
+/* a location handler given in cmd->post */
+static char *
+ngx_http_webrtc_handler_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler) {
+        return "is duplicate";
+    }
+
+    clcf->handler = (ngx_http_handler_pt) cmd->post;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * webrtc_call_room <name> | ~<regex> [mode=sfu|p2p] [max=N] [token=T]
+ *                  [publisher_token=T];
+ */
+static char *
+ngx_http_webrtc_call_room(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_webrtc_loc_conf_t *wlcf = conf;
+
+    ngx_int_t                     n;
+    ngx_str_t                    *value;
+    ngx_uint_t                    i;
+    ngx_http_webrtc_call_room_t  *rc;
+#if (NGX_PCRE)
+    ngx_regex_compile_t           rgc;
+    u_char                        errstr[NGX_MAX_CONF_ERRSTR];
+#endif
+
+    value = cf->args->elts;
+
+    if (wlcf->call_rooms == NULL) {
+        wlcf->call_rooms = ngx_array_create(cf->pool, 2,
+                                        sizeof(ngx_http_webrtc_call_room_t));
+        if (wlcf->call_rooms == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    rc = ngx_array_push(wlcf->call_rooms);
+    if (rc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(rc, sizeof(ngx_http_webrtc_call_room_t));
+
+    rc->name = value[1];
+    rc->mode = NGX_WEBRTC_CALL_SFU;
+    rc->max = 16;
+
+    if (value[1].len > 1 && value[1].data[0] == '~') {
+#if (NGX_PCRE)
+        ngx_memzero(&rgc, sizeof(ngx_regex_compile_t));
+
+        rgc.pattern.data = value[1].data + 1;
+        rgc.pattern.len = value[1].len - 1;
+        rgc.pool = cf->pool;
+        rgc.err.len = NGX_MAX_CONF_ERRSTR;
+        rgc.err.data = errstr;
+
+        if (ngx_regex_compile(&rgc) != NGX_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V", &rgc.err);
+            return NGX_CONF_ERROR;
+        }
+
+        rc->regex = rgc.regex;
+#else
+        return "needs PCRE for a regular expression";
+#endif
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strcmp(value[i].data, "mode=sfu") == 0) {
+            rc->mode = NGX_WEBRTC_CALL_SFU;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "mode=p2p") == 0) {
+            rc->mode = NGX_WEBRTC_CALL_P2P;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "max=", 4) == 0) {
+            n = ngx_atoi(value[i].data + 4, value[i].len - 4);
+            if (n < 2 || n > 64) {
+                return "has an invalid max=: 2 to 64";
+            }
+
+            rc->max = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "token=", 6) == 0) {
+            rc->token.data = value[i].data + 6;
+            rc->token.len = value[i].len - 6;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "publisher_token=", 16) == 0) {
+            rc->publisher_token.data = value[i].data + 16;
+            rc->publisher_token.len = value[i].len - 16;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (rc->mode == NGX_WEBRTC_CALL_P2P && rc->max > 2) {
+        return "allows at most max=2 with mode=p2p";
+    }
 
     return NGX_CONF_OK;
 }

@@ -174,6 +174,85 @@ typedef struct {
 } ngx_webrtc_worker_slot_t;
 
 
+/*
+ * Group calls.  A call room is a list of participants (peers); a peer's
+ * published tracks are the sources of an ordinary room of its own, named
+ * "<call>~<peer id>", so WHEP can watch them and the fan-out is the same.
+ */
+
+#define NGX_WEBRTC_PEER_ID_LEN      8
+#define NGX_WEBRTC_NAME_LEN         64
+#define NGX_WEBRTC_PEER_TRACKS      4       /* published by one peer */
+
+#define NGX_WEBRTC_CALL_SFU         1
+#define NGX_WEBRTC_CALL_P2P         2
+
+/* what a peer's track shows */
+#define NGX_WEBRTC_LABEL_MICROPHONE 1
+#define NGX_WEBRTC_LABEL_CAMERA     2
+#define NGX_WEBRTC_LABEL_SCREEN     3
+
+/* mailbox message flags */
+#define NGX_WEBRTC_MAIL_TEXT        0x01    /* send data to the peers */
+#define NGX_WEBRTC_MAIL_SYNC        0x02    /* published tracks changed */
+#define NGX_WEBRTC_MAIL_REMOVE      0x04    /* a moderator removed "to" */
+#define NGX_WEBRTC_MAIL_CLOSE       0x08    /* the room was closed */
+
+
+typedef struct ngx_webrtc_call_s  ngx_webrtc_call_t;
+
+
+typedef struct {
+    uint32_t                    id;          /* "<peer id>-<id>" */
+    u_char                      type;        /* NGX_WEBRTC_MEDIA_* */
+    u_char                      label;       /* NGX_WEBRTC_LABEL_* */
+    u_char                      source;      /* in the peer's stream room */
+    unsigned                    muted:1;     /* by a moderator */
+} ngx_webrtc_call_track_t;
+
+
+typedef struct {
+    ngx_queue_t                 queue;       /* in call->peers */
+    ngx_webrtc_call_t          *call;
+    u_char                      id[NGX_WEBRTC_PEER_ID_LEN];
+    u_char                      name[NGX_WEBRTC_NAME_LEN];
+    u_char                      name_len;
+    unsigned                    audio:1;     /* not muted by itself */
+    unsigned                    video:1;
+    unsigned                    whip:1;      /* a WHIP publisher */
+    ngx_uint_t                  worker;      /* its signaling worker */
+    ngx_pid_t                   pid;
+    ngx_webrtc_room_t          *stream;      /* its published sources */
+    ngx_webrtc_session_rec_t   *session;     /* its media, if any */
+    ngx_uint_t                  ntracks;
+    ngx_webrtc_call_track_t     tracks[NGX_WEBRTC_PEER_TRACKS];
+    uint32_t                    next_track;
+} ngx_webrtc_peer_t;
+
+
+struct ngx_webrtc_call_s {
+    ngx_str_node_t              node;
+    u_char                      name[NGX_WEBRTC_ROOM_LEN];
+    ngx_uint_t                  mode;        /* NGX_WEBRTC_CALL_* */
+    ngx_uint_t                  npeers;
+    ngx_queue_t                 peers;       /* oldest first */
+    ngx_uint_t                  workers[NGX_WEBRTC_MAX_WORKERS];
+};
+
+
+/* a message to the peers of a call that one worker holds */
+typedef struct {
+    ngx_queue_t                 queue;
+    u_char                      room[NGX_WEBRTC_ROOM_LEN];
+    size_t                      room_len;
+    u_char                      to[NGX_WEBRTC_PEER_ID_LEN];   /* or 0s */
+    u_char                      except[NGX_WEBRTC_PEER_ID_LEN];
+    ngx_uint_t                  flags;       /* NGX_WEBRTC_MAIL_* */
+    size_t                      len;
+    u_char                      data[1];
+} ngx_webrtc_mail_t;
+
+
 typedef struct {
     ngx_rbtree_t                ids;
     ngx_rbtree_node_t           ids_sentinel;
@@ -183,6 +262,10 @@ typedef struct {
     ngx_rbtree_node_t           rooms_sentinel;
     ngx_queue_t                 sessions;
     ngx_uint_t                  nsessions;
+    ngx_rbtree_t                calls;
+    ngx_rbtree_node_t           calls_sentinel;
+    ngx_queue_t                 inbox[NGX_WEBRTC_MAX_WORKERS];
+    size_t                      inbox_size[NGX_WEBRTC_MAX_WORKERS];
     ngx_uint_t                  nworkers;
     ngx_webrtc_worker_slot_t    workers[NGX_WEBRTC_MAX_WORKERS];
 } ngx_webrtc_shm_t;
@@ -253,6 +336,25 @@ ngx_int_t ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
 ngx_int_t ngx_webrtc_session_close_by_id(ngx_str_t *id, ngx_log_t *log);
 ngx_int_t ngx_webrtc_session_get(ngx_str_t *id,
     ngx_webrtc_session_rec_t *out);
+
+/* ngx_webrtc_call.c */
+ngx_int_t ngx_webrtc_call_join(ngx_str_t *room, ngx_uint_t mode,
+    ngx_uint_t max, ngx_str_t *name, ngx_webrtc_peer_t **peer,
+    ngx_log_t *log);
+void ngx_webrtc_call_leave(ngx_webrtc_peer_t *peer);
+ngx_int_t ngx_webrtc_call_peers(ngx_str_t *room, ngx_pool_t *pool,
+    ngx_webrtc_peer_t **peers, ngx_uint_t *n);
+ngx_int_t ngx_webrtc_call_find_peer(ngx_str_t *room, ngx_str_t *id,
+    ngx_webrtc_peer_t *copy);
+ngx_int_t ngx_webrtc_call_list(ngx_pool_t *pool, ngx_webrtc_call_t **calls,
+    ngx_uint_t *n);
+ngx_int_t ngx_webrtc_call_post(ngx_str_t *room, u_char *to, u_char *except,
+    ngx_uint_t flags, u_char *data, size_t len, ngx_log_t *log);
+ngx_webrtc_mail_t *ngx_webrtc_call_next_mail(void);
+void ngx_webrtc_call_free_mail(ngx_webrtc_mail_t *mail);
+void ngx_webrtc_call_lock(void);
+void ngx_webrtc_call_unlock(void);
+void ngx_webrtc_call_set_mail_handler(void (*handler)(void));
 
 ngx_int_t ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out);
 

@@ -136,6 +136,7 @@ typedef struct {
     ngx_webrtc_conf_t          *conf;
     ngx_webrtc_shm_ctx_t       *shm;
     uint64_t                    tie_breaker;
+    unsigned                    mail:1;      /* our own inbox has mail */
 } ngx_webrtc_worker_t;
 
 
@@ -150,6 +151,10 @@ void ngx_webrtc_shm_free_session(ngx_webrtc_shm_ctx_t *ctx,
     ngx_webrtc_session_rec_t *rec);
 void ngx_webrtc_shm_reap(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *conf,
     ngx_log_t *log);
+
+/* ngx_webrtc_call.c */
+void ngx_webrtc_call_read_mail(void);
+void ngx_webrtc_call_reap(ngx_log_t *log);
 
 /* ngx_webrtc_room.c */
 ngx_int_t ngx_webrtc_room_create_wake_fds(ngx_cycle_t *cycle,

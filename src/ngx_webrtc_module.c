@@ -407,6 +407,7 @@ ngx_webrtc_sweep_handler(ngx_event_t *ev)
 {
     ngx_webrtc_shm_reap(ngx_webrtc_worker.shm, ngx_webrtc_worker.conf,
                         ev->log);
+    ngx_webrtc_call_reap(ev->log);
 
     if (!ngx_exiting && !ngx_quit && !ngx_terminate) {
         ngx_add_timer(ev, 1000);

@@ -374,6 +374,8 @@ ngx_webrtc_room_wake_handler(ngx_event_t *rev)
         /* void */
     }
 
+    ngx_webrtc_call_read_mail();
+
     for (q = ngx_queue_head(&ngx_webrtc_worker.room_list);
          q != ngx_queue_sentinel(&ngx_webrtc_worker.room_list);
          q = ngx_queue_next(q))

@@ -94,6 +94,8 @@ ngx_webrtc_shm_init_zone(ngx_shm_zone_t *zone, void *data)
     ngx_rbtree_init(&ctx->sh->rooms, &ctx->sh->rooms_sentinel,
                     ngx_str_rbtree_insert_value);
     ngx_queue_init(&ctx->sh->sessions);
+    ngx_rbtree_init(&ctx->sh->calls, &ctx->sh->calls_sentinel,
+                    ngx_str_rbtree_insert_value);
 
     ctx->sh->nworkers = wcf->nworkers;
 

@@ -1,0 +1,104 @@
+
+/*
+ * Copyright (C) ngx_webrtc authors
+ */
+
+
+/*
+ * Group calls on the HTTP side: the call rooms of nginx.conf, and a
+ * participant as the worker holding its WebSocket sees it.
+ */
+
+
+#ifndef _NGX_HTTP_WEBRTC_CALL_H_INCLUDED_
+#define _NGX_HTTP_WEBRTC_CALL_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_webrtc.h"
+#include "ngx_http_webrtc_ws.h"
+#include "ngx_webrtc_json.h"
+
+
+#define NGX_HTTP_WEBRTC_MAX_MLINES  32      /* of one peer's connection */
+
+
+/* webrtc_call_room */
+typedef struct {
+    ngx_str_t                   name;        /* exact, or the regex */
+#if (NGX_PCRE)
+    ngx_regex_t                *regex;
+#endif
+    ngx_uint_t                  mode;        /* NGX_WEBRTC_CALL_* */
+    ngx_uint_t                  max;
+    ngx_str_t                   token;       /* empty: webrtc_token's */
+    ngx_str_t                   publisher_token;
+} ngx_http_webrtc_call_room_t;
+
+
+/* what one m-line of a peer's connection carries */
+#define NGX_HTTP_WEBRTC_MLINE_FREE  0        /* inactive, reusable */
+#define NGX_HTTP_WEBRTC_MLINE_PUB   1        /* the peer sends */
+#define NGX_HTTP_WEBRTC_MLINE_SUB   2        /* we send another's track */
+
+typedef struct {
+    u_char                      role;
+    u_char                      type;        /* NGX_WEBRTC_MEDIA_* */
+    u_char                      label;       /* PUB: NGX_WEBRTC_LABEL_* */
+    u_char                      mid[NGX_WEBRTC_MID_LEN];
+    u_char                      mid_len;
+    /* SUB: whose track */
+    u_char                      from[NGX_WEBRTC_PEER_ID_LEN];
+    uint32_t                    track_id;
+} ngx_http_webrtc_mline_t;
+
+
+typedef struct {
+    ngx_queue_t                 queue;       /* in the worker's list */
+    ngx_http_webrtc_ws_t       *ws;
+    ngx_http_webrtc_call_room_t *room_conf;
+    ngx_webrtc_peer_t          *peer;        /* in shared memory */
+    ngx_str_t                   room;
+    u_char                      room_buf[NGX_WEBRTC_ROOM_LEN];
+    u_char                      id[NGX_WEBRTC_PEER_ID_LEN];
+    u_char                      name[NGX_WEBRTC_NAME_LEN];
+    size_t                      name_len;
+    unsigned                    can_publish:1;
+    unsigned                    removed:1;
+
+    /* sfu: the one connection of the peer */
+    ngx_webrtc_session_rec_t   *session;     /* in shared memory */
+    ngx_uint_t                  nmlines;
+    ngx_http_webrtc_mline_t     mlines[NGX_HTTP_WEBRTC_MAX_MLINES];
+    uint32_t                    seq;         /* of our last offer */
+    unsigned                    offer_out:1; /* it awaits an answer */
+    unsigned                    sync:1;      /* offer again when free */
+    u_char                     *offer_sdp;   /* ngx_alloc()ed */
+    size_t                      offer_len;
+} ngx_http_webrtc_call_peer_t;
+
+
+ngx_int_t ngx_http_webrtc_call_handler(ngx_http_request_t *r);
+void ngx_http_webrtc_call_read_mail(void);
+ngx_int_t ngx_http_webrtc_call_send(ngx_http_webrtc_call_peer_t *lp,
+    ngx_webrtc_json_t *msg);
+ngx_int_t ngx_http_webrtc_call_error(ngx_http_webrtc_call_peer_t *lp,
+    const char *code, const char *reason);
+ngx_webrtc_json_t *ngx_http_webrtc_call_track_json(u_char *peer_id,
+    ngx_webrtc_call_track_t *t);
+ngx_int_t ngx_http_webrtc_call_post(ngx_http_webrtc_call_peer_t *lp,
+    ngx_webrtc_json_t *msg, u_char *to, u_char *except, ngx_uint_t flags);
+
+/* ngx_http_webrtc_peer.c: media of sfu rooms */
+ngx_int_t ngx_http_webrtc_peer_offer(ngx_http_webrtc_call_peer_t *lp,
+    ngx_str_t *sdp, ngx_webrtc_json_t *tracks);
+ngx_int_t ngx_http_webrtc_peer_answer(ngx_http_webrtc_call_peer_t *lp,
+    ngx_str_t *sdp, int64_t seq);
+void ngx_http_webrtc_peer_sync(ngx_http_webrtc_call_peer_t *lp);
+void ngx_http_webrtc_peer_close(ngx_http_webrtc_call_peer_t *lp);
+
+
+#endif /* _NGX_HTTP_WEBRTC_CALL_H_INCLUDED_ */
