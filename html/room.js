@@ -150,14 +150,15 @@ function renderTile(id) {
   const name = document.createElement("span");
   name.className = "name";
   name.textContent = p.name;
-  const a = document.createElement("span");
-  a.className = "audio" + (audio ? "" : " off");
-  a.textContent = audio ? " 🎤" : " 🔇";
-  a.title = audio ? "microphone on" : "microphone off";
-  const v = document.createElement("span");
-  v.className = "video" + (video ? "" : " off");
-  v.textContent = video ? " 📷" : " 🚫";
-  v.title = video ? "camera on" : "camera off";
+  const badge = (cls, on, text, title) => {
+    const b = document.createElement("span");
+    b.className = "badge " + cls + (on ? "" : " off");
+    b.textContent = text;
+    b.title = title + (on ? " on" : " off");
+    return b;
+  };
+  const a = badge("audio", audio, "mic", "microphone");
+  const v = badge("video", video, "cam", "camera");
   t.label.replaceChildren(name, a, v);
   t.el.dataset.audio = audio;
   t.el.dataset.video = video;
