@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "ngx_http_webrtc.h"
+#include "ngx_http_webrtc_call.h"
 
 
 static void *ngx_http_webrtc_create_loc_conf(ngx_conf_t *cf);

@@ -65,7 +65,7 @@ ngx_http_webrtc_ws_upgrade(ngx_http_request_t *r, size_t max_message,
     size_t max_queue, ngx_http_webrtc_ws_t **out)
 {
     ngx_str_t               accept;
-    ngx_table_elt_t        *h, *key, *version;
+    ngx_table_elt_t        *h, *conn, *key, *version;
     ngx_pool_cleanup_t     *cln;
     ngx_http_webrtc_ws_t   *ws;
 
@@ -79,17 +79,19 @@ ngx_http_webrtc_ws_upgrade(ngx_http_request_t *r, size_t max_message,
         return NGX_HTTP_BAD_REQUEST;
     }
 
+    /* nginx 1.22 keeps no pointer to Connection: look for it */
+
     h = ngx_http_webrtc_ws_header(r, "Upgrade");
+    conn = ngx_http_webrtc_ws_header(r, "Connection");
     key = ngx_http_webrtc_ws_header(r, "Sec-WebSocket-Key");
     version = ngx_http_webrtc_ws_header(r, "Sec-WebSocket-Version");
 
     if (h == NULL
         || ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
                             (u_char *) "websocket", 9 - 1) == NULL
-        || r->headers_in.connection == NULL
-        || ngx_strlcasestrn(r->headers_in.connection->value.data,
-                            r->headers_in.connection->value.data
-                            + r->headers_in.connection->value.len,
+        || conn == NULL
+        || ngx_strlcasestrn(conn->value.data,
+                            conn->value.data + conn->value.len,
                             (u_char *) "upgrade", 7 - 1) == NULL
         || key == NULL || key->value.len != 24)
     {
@@ -109,7 +111,7 @@ ngx_http_webrtc_ws_upgrade(ngx_http_request_t *r, size_t max_message,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return NGX_HTTP_UPGRADE_REQUIRED;
+        return 426;     /* Upgrade Required */
     }
 
     if (ngx_http_webrtc_ws_check_origin(r) != NGX_OK) {

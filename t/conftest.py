@@ -85,13 +85,25 @@ http {{
 {w}            webrtc_ice_server turn:turn.example.net:3478?transport=udp username=user credential=pass;
 {extra_location}
         }}
-        location ~ "^/whep/(?<room>[A-Za-z0-9_-]{{1,64}})(?:/[0-9a-f]{{32}})?$" {{
+        location ~ "^/whep/(?<room>[A-Za-z0-9_~-]{{1,64}})(?:/[0-9a-f]{{32}})?$" {{
 {w}            webrtc_whep;
 {w}            webrtc_room $room;
 {w}            webrtc_placement {placement};
 {w}            webrtc_room_max_sessions {whep_room_max_sessions};
 {whep_token_line}
 {extra_whep_location}
+        }}
+        location = /ws {{
+{w}            webrtc_signaling;
+{w}            webrtc_call_room ~^p2p- mode=p2p max=2;
+{w}            webrtc_call_room "~^[A-Za-z0-9_-]{{1,48}}$" mode=sfu max=16;
+{w}            webrtc_token {token};
+{w}            webrtc_ice_server stun:stun.example.net:3478;
+{extra_ws_location}
+        }}
+        location /webrtc/rooms {{
+{w}            webrtc_call_admin;
+{w}            webrtc_admin_token admin-secret;
         }}
         location = /webrtc/status {{
 {w}            webrtc_status;
@@ -116,6 +128,7 @@ DEFAULTS = dict(
     whep_room_max_sessions=0,
     whep_token=None,
     extra_whep_location="",
+    extra_ws_location="",
     html_root=str(REPO / "html"),
 )
 
@@ -546,7 +559,8 @@ def nginx_factory():
     end of the test. Overrides: workers, consent_timeout, dtls_timeout,
     token, zone, announce, log_level, extra_main, extra_http,
     extra_location, placement (WHEP: affinity | spread),
-    whep_room_max_sessions, whep_token, extra_whep_location."""
+    whep_room_max_sessions, whep_token, extra_whep_location,
+    extra_ws_location."""
     started = []
 
     def make(**overrides):
