@@ -547,11 +547,11 @@ function trackSource(id) {
 
 function onError(c, msg) {
   const text = "Server error " + msg.code + (msg.reason ? ": " + msg.reason : "");
-  showError(text);
   if (!c.joined && JOIN_FATAL.has(msg.code)) {
     endCall(text, true);
     return;
   }
+  showError(text);
   if (c.offering && OFFER_REJECTED.has(msg.code)) {
     // our offer was refused: take it back
     enqueue(c, async () => {
