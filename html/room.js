@@ -13,7 +13,7 @@
 //                       framesDecoded, frameWidth, frameHeight}], one per
 //                       remote video being received
 //   window.roomPc      the current RTCPeerConnection
-//   window.roomChat(text), window.roomLeave()
+//   window.roomChat(text), window.roomLeave(), window.roomDropSocket()
 
 "use strict";
 
@@ -1029,6 +1029,10 @@ function leave() {
 
 window.roomChat = sendChat;
 window.roomLeave = leave;
+// for tests: lose the signaling socket as a network blip would
+window.roomDropSocket = () => {
+  if (conn && conn.ws) conn.ws.close(4000, "dropped");
+};
 
 window.roomStats = async () => {
   const c = conn;

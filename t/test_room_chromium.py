@@ -261,6 +261,55 @@ def test_room_p2p_two_chromium(rooms, chromium, report):
     run(p2p_call(rooms, chromium, report), 90)
 
 
+async def p2p_reconnect(server, browser, report=print):
+    room = unique("p2p-")
+    async with browser.new_page() as a, browser.new_page() as b:
+        pages = [a, b]
+        await a.navigate(room_url(server.base_url, room, "Alice"))
+        await b.navigate(room_url(server.base_url, room, "Bob"))
+        await wait_videos(pages, 1, 30)
+        before = [await p.evaluate("roomState.id") for p in pages]
+        t0 = time.monotonic()
+        await a.evaluate("window.roomDropSocket()")
+        # Alice comes back (1 s backoff) as a new participant; Bob
+        # drops the old Alice and answers the new one's offer
+        while time.monotonic() - t0 < 20:
+            ids = [await p.evaluate("roomState.id") for p in pages]
+            seen = [await remote_videos(p) for p in pages]
+            if ids[0] != before[0] and seen[1].get(ids[0], 0) > 0 and \
+                    seen[0].get(ids[1], 0) > 0:
+                break
+            await asyncio.sleep(0.5)
+        t_back = time.monotonic() - t0
+        first = [await remote_videos(p) for p in pages]
+        await asyncio.sleep(2)
+        second = [await remote_videos(p) for p in pages]
+        after = [await p.evaluate("roomState.id") for p in pages]
+        names = [sorted(v["name"] for v in (await p.evaluate(
+            "roomState.participants")).values()) for p in pages]
+        reconnects = await a.evaluate("roomState.reconnects")
+        reports = [await page_report(p) for p in pages]
+        for p in pages:
+            await p.evaluate("window.roomLeave()")
+
+    report("\np2p reconnect: video both ways again %.1f s after the socket "
+           "dropped" % t_back)
+    assert after[0] != before[0] and after[1] == before[1], (before, after)
+    assert reconnects == 1, reports[0]
+    assert names == [["Alice", "Bob"], ["Alice", "Bob"]], names
+    assert set(second[0]) == {after[1]}, reports
+    assert set(second[1]) == {after[0]}, reports
+    for f, s in zip(first, second):
+        for pid in s:
+            assert s[pid] - f.get(pid, 0) >= 10, (first, second, reports)
+
+
+def test_room_p2p_reconnect(rooms, chromium, report):
+    """The signaling socket drops: the page joins again with the same
+    name and a fresh PeerConnection, and video flows both ways again."""
+    run(p2p_reconnect(rooms, chromium, report), 90)
+
+
 async def join_error(server, browser, room, name, token):
     async with browser.new_page() as page:
         await page.navigate(room_url(server.base_url, room, name,
