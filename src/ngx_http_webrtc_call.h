@@ -47,12 +47,24 @@ typedef struct {
 typedef struct {
     u_char                      role;
     u_char                      type;        /* NGX_WEBRTC_MEDIA_* */
-    u_char                      label;       /* PUB: NGX_WEBRTC_LABEL_* */
+    u_char                      label;       /* NGX_WEBRTC_LABEL_* */
     u_char                      mid[NGX_WEBRTC_MID_LEN];
     u_char                      mid_len;
-    /* SUB: whose track */
-    u_char                      from[NGX_WEBRTC_PEER_ID_LEN];
-    uint32_t                    track_id;
+    u_char                      muted;
+    uint32_t                    track_id;    /* PUB: ours; SUB: from's */
+    u_char                      from[NGX_WEBRTC_PEER_ID_LEN];  /* SUB */
+    u_char                      source;      /* SUB: in from's room */
+    uint32_t                    ssrc;        /* PUB: offered; SUB: ours */
+    uint32_t                    rtx_ssrc;
+
+    /* what the section carries, as written in our descriptions */
+    ngx_webrtc_sdp_codec_t      codec;
+    ngx_webrtc_sdp_codec_t      rtx;
+    u_char                      ext_id[NGX_WEBRTC_EXT_MAX];
+    unsigned                    has_rtx:1;
+    unsigned                    rtcp_rsize:1;
+    u_char                      name[16];    /* codec.name's */
+    u_char                      fmtp[256];   /* codec.fmtp's */
 } ngx_http_webrtc_mline_t;
 
 
@@ -70,14 +82,24 @@ typedef struct {
     unsigned                    removed:1;
 
     /* sfu: the one connection of the peer */
-    ngx_webrtc_session_rec_t   *session;     /* in shared memory */
+    ngx_str_t                   session;     /* its id, once made */
+    u_char                      session_id[NGX_WEBRTC_ID_LEN];
+    u_char                      ufrag[NGX_WEBRTC_UFRAG_LEN];
+    u_char                      pwd[NGX_WEBRTC_PWD_LEN];
+    in_port_t                   port;
+    u_char                      remote_ufrag[NGX_WEBRTC_REMOTE_UFRAG_LEN];
+    size_t                      remote_ufrag_len;
+    ngx_webrtc_sdp_offer_t     *remote;      /* its last offer, parsed */
+    u_char                     *remote_text; /* ngx_alloc()ed */
+    uint64_t                    sdp_session_id;
+    uint64_t                    sdp_version;
     ngx_uint_t                  nmlines;
     ngx_http_webrtc_mline_t     mlines[NGX_HTTP_WEBRTC_MAX_MLINES];
     uint32_t                    seq;         /* of our last offer */
     unsigned                    offer_out:1; /* it awaits an answer */
     unsigned                    sync:1;      /* offer again when free */
-    u_char                     *offer_sdp;   /* ngx_alloc()ed */
-    size_t                      offer_len;
+    unsigned                    extmap_allow_mixed:1;
+    ngx_msec_t                  offer_sent;
 } ngx_http_webrtc_call_peer_t;
 
 

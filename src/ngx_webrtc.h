@@ -42,14 +42,28 @@
 
 #define NGX_WEBRTC_KIND_WHIP        1
 #define NGX_WEBRTC_KIND_WHEP        2
+#define NGX_WEBRTC_KIND_PEER        3       /* a group call's participant:
+                                               publishes and views */
+
+/* what a track of a session does */
+#define NGX_WEBRTC_ROLE_NONE        0       /* an inactive section */
+#define NGX_WEBRTC_ROLE_PUB         1       /* the peer sends it to us */
+#define NGX_WEBRTC_ROLE_SUB         2       /* we send it a room's source */
+
+#define NGX_WEBRTC_PEER_MAX_TRACKS  32      /* sections of a peer */
 
 
 #define NGX_WEBRTC_PLACE_AFFINITY   0   /* viewers on the room's worker */
 #define NGX_WEBRTC_PLACE_SPREAD     1   /* viewers on the least loaded */
+#define NGX_WEBRTC_PLACE_LOCAL      2   /* peers: on the worker holding
+                                           their WebSocket */
 
 
 #define NGX_WEBRTC_RING_VIDEO       512 /* packets kept per video track */
 #define NGX_WEBRTC_RING_AUDIO       128
+
+
+typedef struct ngx_webrtc_room_s  ngx_webrtc_room_t;
 
 
 /*
@@ -79,6 +93,9 @@ typedef struct {
     uint32_t                    rtx_ssrc;    /* viewer: ours, 0: no RTX */
     u_char                      source;      /* index in the room's
                                                 sources */
+    u_char                      role;        /* NGX_WEBRTC_ROLE_* */
+    ngx_webrtc_room_t          *from;        /* SUB: the room whose source
+                                                it carries */
 
     uint64_t                    packets;
     uint64_t                    bytes;
@@ -109,6 +126,9 @@ typedef struct {
     u_char                      ext_id[NGX_WEBRTC_EXT_MAX];  /* publisher's */
     ngx_webrtc_ring_t          *ring;        /* NULL until a viewer joins */
 
+    /* a moderator stopped it: nothing is forwarded */
+    u_char                      muted;
+
     /* viewers ask for a keyframe by incrementing this counter */
     ngx_atomic_t                keyframe_requests;
 
@@ -117,9 +137,6 @@ typedef struct {
     uint32_t                    sr_rtp;
     ngx_msec_t                  sr_time;     /* ngx_current_msec then */
 } ngx_webrtc_source_t;
-
-
-typedef struct ngx_webrtc_room_s  ngx_webrtc_room_t;
 
 
 /* A session record in shared memory: what any worker knows of a session. */
@@ -150,7 +167,8 @@ typedef struct {
 
     time_t                      created;
     ngx_uint_t                  ntracks;
-    ngx_webrtc_track_t          tracks[NGX_WEBRTC_MAX_TRACKS];
+    ngx_uint_t                  max_tracks;
+    ngx_webrtc_track_t         *tracks;      /* right after the record */
 } ngx_webrtc_session_rec_t;
 
 
@@ -316,6 +334,13 @@ typedef struct {
 } ngx_webrtc_session_args_t;
 
 
+/* a track of a peer (group calls) as the HTTP side negotiated it */
+typedef struct {
+    ngx_webrtc_track_t          track;       /* role, codec, ids, ssrcs */
+    ngx_str_t                   from;        /* SUB: the room's name */
+} ngx_webrtc_peer_track_t;
+
+
 /* results of ngx_webrtc_session_create() */
 #define NGX_WEBRTC_BUSY             -10     /* room has a live publisher */
 #define NGX_WEBRTC_FULL             -11     /* limits or memory */
@@ -336,6 +361,10 @@ ngx_int_t ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
 ngx_int_t ngx_webrtc_session_close_by_id(ngx_str_t *id, ngx_log_t *log);
 ngx_int_t ngx_webrtc_session_get(ngx_str_t *id,
     ngx_webrtc_session_rec_t *out);
+ngx_int_t ngx_webrtc_peer_set_tracks(ngx_str_t *id,
+    ngx_webrtc_peer_track_t *tracks, ngx_uint_t n, ngx_log_t *log);
+ngx_int_t ngx_webrtc_source_mute(ngx_str_t *room, ngx_uint_t source,
+    ngx_uint_t muted);
 
 /* ngx_webrtc_call.c */
 ngx_int_t ngx_webrtc_call_join(ngx_str_t *room, ngx_uint_t mode,

@@ -35,6 +35,7 @@ typedef struct ngx_webrtc_session_s  ngx_webrtc_session_t;
 typedef struct ngx_webrtc_lroom_s    ngx_webrtc_lroom_t;
 typedef struct ngx_webrtc_dtls_s     ngx_webrtc_dtls_t;
 typedef struct ngx_webrtc_srtp_s     ngx_webrtc_srtp_t;
+typedef struct ngx_webrtc_sub_s      ngx_webrtc_sub_t;
 
 
 /* one incoming SSRC */
@@ -47,9 +48,12 @@ typedef struct {
 } ngx_webrtc_stream_t;
 
 
-/* a viewer's outgoing copy of one of the room's sources */
+/* a viewer's outgoing copy of one of a room's sources */
 typedef struct {
     ngx_webrtc_track_t         *track;       /* NULL: not taken */
+    ngx_webrtc_sub_t           *sub;         /* the room it comes from */
+    ngx_webrtc_room_t          *from;        /* what the state below is */
+    u_char                      source;      /* for */
     uint32_t                    in_ssrc;     /* the publisher's, last seen */
     uint16_t                    seq_delta;   /* out = in + delta */
     uint32_t                    ts_delta;
@@ -67,6 +71,20 @@ typedef struct {
 } ngx_webrtc_out_t;
 
 
+/*
+ * What a session receives from one room: a WHEP viewer's room, or one of
+ * the other peers of a call.
+ */
+struct ngx_webrtc_sub_s {
+    ngx_queue_t                 queue;       /* in room->viewers */
+    ngx_webrtc_session_t       *session;
+    ngx_webrtc_lroom_t         *room;
+    u_char                      out[NGX_WEBRTC_MAX_TRACKS];  /* by source:
+                                                the index in session->outs,
+                                                0xff: none */
+};
+
+
 /* a room as one worker sees it: its local sessions */
 struct ngx_webrtc_lroom_s {
     ngx_str_node_t              node;        /* by name */
@@ -74,7 +92,7 @@ struct ngx_webrtc_lroom_s {
     u_char                      name[NGX_WEBRTC_ROOM_LEN];
     ngx_webrtc_room_t          *shared;
     ngx_webrtc_session_t       *publisher;   /* when it is here */
-    ngx_queue_t                 viewers;
+    ngx_queue_t                 viewers;     /* of ngx_webrtc_sub_t */
     ngx_uint_t                  refs;
     uint64_t                    ring_pos[NGX_WEBRTC_MAX_TRACKS];
     unsigned                    wake:1;      /* wake other workers */
@@ -105,10 +123,10 @@ struct ngx_webrtc_session_s {
     ngx_msec_t                  last_rr;
     ngx_event_t                 tick;
 
-    ngx_webrtc_lroom_t         *room;
-    ngx_queue_t                 room_queue;  /* viewer: in room->viewers */
-    ngx_webrtc_out_t            outs[NGX_WEBRTC_MAX_TRACKS]; /* viewer, by
-                                                source */
+    ngx_webrtc_lroom_t         *room;        /* the one it publishes to */
+    ngx_webrtc_out_t           *outs;        /* by track, when it views */
+    ngx_webrtc_sub_t           *subs;
+    ngx_uint_t                  nsubs;
     ngx_atomic_uint_t           keyframes_seen[NGX_WEBRTC_MAX_TRACKS];
     ngx_msec_t                  last_sr;
 
@@ -162,6 +180,9 @@ ngx_int_t ngx_webrtc_room_create_wake_fds(ngx_cycle_t *cycle,
 ngx_int_t ngx_webrtc_room_init_worker(ngx_cycle_t *cycle);
 ngx_int_t ngx_webrtc_room_join(ngx_webrtc_session_t *s);
 void ngx_webrtc_room_leave(ngx_webrtc_session_t *s);
+ngx_int_t ngx_webrtc_room_subscribe(ngx_webrtc_sub_t *sub,
+    ngx_webrtc_room_t *shared);
+void ngx_webrtc_room_unsubscribe(ngx_webrtc_sub_t *sub);
 void ngx_webrtc_room_publish(ngx_webrtc_session_t *s, ngx_uint_t track,
     ngx_webrtc_rtp_header_t *h, u_char *pkt, size_t len);
 void ngx_webrtc_room_sender_report(ngx_webrtc_session_t *s,
@@ -171,8 +192,9 @@ void ngx_webrtc_room_ask_keyframe(ngx_webrtc_lroom_t *room,
 void ngx_webrtc_room_wake(void);
 
 /* ngx_webrtc_viewer.c */
-void ngx_webrtc_viewer_init(ngx_webrtc_session_t *s);
-void ngx_webrtc_viewer_forward(ngx_webrtc_session_t *s, ngx_uint_t source,
+ngx_int_t ngx_webrtc_viewer_init(ngx_webrtc_session_t *s);
+void ngx_webrtc_viewer_leave(ngx_webrtc_session_t *s);
+void ngx_webrtc_viewer_forward(ngx_webrtc_sub_t *sub, ngx_uint_t source,
     ngx_webrtc_rtp_header_t *h, u_char *pkt, ngx_uint_t keyframe);
 void ngx_webrtc_viewer_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
     size_t len);
@@ -233,6 +255,7 @@ void ngx_webrtc_session_send_rtcp(ngx_webrtc_session_t *s, u_char *buf,
 void ngx_webrtc_session_send_rtp(ngx_webrtc_session_t *s, u_char *buf,
     size_t len);
 int64_t ngx_webrtc_now_us(void);
+void ngx_webrtc_session_refresh(u_char *ufrag);
 
 
 #endif /* _NGX_WEBRTC_MEDIA_H_INCLUDED_ */

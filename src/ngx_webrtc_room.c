@@ -125,31 +125,29 @@ ngx_webrtc_room_find(ngx_str_t *name)
 }
 
 
-/* a session this worker just adopted enters its room */
-ngx_int_t
-ngx_webrtc_room_join(ngx_webrtc_session_t *s)
+/* this worker's view of a shared room, made when first needed */
+static ngx_webrtc_lroom_t *
+ngx_webrtc_room_get(ngx_webrtc_room_t *shared)
 {
     ngx_str_t            name;
-    ngx_uint_t           i;
     ngx_webrtc_lroom_t  *room;
-    ngx_webrtc_source_t *src;
 
-    name.data = s->rec->room;
-    name.len = s->rec->room_len;
+    name.data = shared->name;
+    name.len = shared->node.str.len;
 
     room = ngx_webrtc_room_find(&name);
 
     if (room == NULL) {
-        room = ngx_calloc(sizeof(ngx_webrtc_lroom_t), s->log);
+        room = ngx_calloc(sizeof(ngx_webrtc_lroom_t), ngx_cycle->log);
         if (room == NULL) {
-            return NGX_ERROR;
+            return NULL;
         }
 
         ngx_memcpy(room->name, name.data, name.len);
         room->node.str.data = room->name;
         room->node.str.len = name.len;
         room->node.node.key = ngx_crc32_short(name.data, name.len);
-        room->shared = s->rec->shared_room;
+        room->shared = shared;
         ngx_queue_init(&room->viewers);
 
         ngx_rbtree_insert(&ngx_webrtc_worker.rooms, &room->node.node);
@@ -157,16 +155,79 @@ ngx_webrtc_room_join(ngx_webrtc_session_t *s)
     }
 
     room->refs++;
-    s->room = room;
 
-    if (s->rec->kind == NGX_WEBRTC_KIND_WHIP) {
-        room->publisher = s;
-        return NGX_OK;
+    return room;
+}
+
+
+static void
+ngx_webrtc_room_put(ngx_webrtc_lroom_t *room)
+{
+    if (--room->refs) {
+        return;
     }
 
-    ngx_queue_insert_tail(&room->viewers, &s->room_queue);
+    ngx_rbtree_delete(&ngx_webrtc_worker.rooms, &room->node.node);
+    ngx_queue_remove(&room->queue);
+    ngx_free(room);
+}
 
-    /* a viewer starts with what is published from now on */
+
+/* a publisher (or peer) this worker just adopted enters its room */
+ngx_int_t
+ngx_webrtc_room_join(ngx_webrtc_session_t *s)
+{
+    ngx_webrtc_lroom_t  *room;
+
+    room = ngx_webrtc_room_get(s->rec->shared_room);
+    if (room == NULL) {
+        return NGX_ERROR;
+    }
+
+    room->publisher = s;
+    s->room = room;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_webrtc_room_leave(ngx_webrtc_session_t *s)
+{
+    ngx_webrtc_lroom_t  *room;
+
+    ngx_webrtc_viewer_leave(s);
+
+    room = s->room;
+    if (room == NULL) {
+        return;
+    }
+
+    s->room = NULL;
+
+    if (room->publisher == s) {
+        room->publisher = NULL;
+    }
+
+    ngx_webrtc_room_put(room);
+}
+
+
+/* a viewer starts with what is published from now on */
+ngx_int_t
+ngx_webrtc_room_subscribe(ngx_webrtc_sub_t *sub, ngx_webrtc_room_t *shared)
+{
+    ngx_uint_t            i;
+    ngx_webrtc_lroom_t   *room;
+    ngx_webrtc_source_t  *src;
+
+    room = ngx_webrtc_room_get(shared);
+    if (room == NULL) {
+        return NGX_ERROR;
+    }
+
+    sub->room = room;
+    ngx_queue_insert_tail(&room->viewers, &sub->queue);
 
     for (i = 0; i < room->shared->nsources; i++) {
         src = &room->shared->sources[i];
@@ -181,31 +242,15 @@ ngx_webrtc_room_join(ngx_webrtc_session_t *s)
 
 
 void
-ngx_webrtc_room_leave(ngx_webrtc_session_t *s)
+ngx_webrtc_room_unsubscribe(ngx_webrtc_sub_t *sub)
 {
-    ngx_webrtc_lroom_t  *room;
-
-    room = s->room;
-    if (room == NULL) {
+    if (sub->room == NULL) {
         return;
     }
 
-    s->room = NULL;
-
-    if (room->publisher == s) {
-        room->publisher = NULL;
-
-    } else if (s->rec->kind == NGX_WEBRTC_KIND_WHEP) {
-        ngx_queue_remove(&s->room_queue);
-    }
-
-    if (--room->refs) {
-        return;
-    }
-
-    ngx_rbtree_delete(&ngx_webrtc_worker.rooms, &room->node.node);
-    ngx_queue_remove(&room->queue);
-    ngx_free(room);
+    ngx_queue_remove(&sub->queue);
+    ngx_webrtc_room_put(sub->room);
+    sub->room = NULL;
 }
 
 
@@ -228,6 +273,10 @@ ngx_webrtc_room_publish(ngx_webrtc_session_t *s, ngx_uint_t source,
     }
 
     src = &room->shared->sources[source];
+
+    if (src->muted) {
+        return;
+    }
 
     keyframe = (src->type == NGX_WEBRTC_MEDIA_VIDEO)
                ? ngx_webrtc_rtp_is_keyframe(src->codec, pkt + h->header_len,
@@ -258,15 +307,15 @@ static void
 ngx_webrtc_room_fan_out(ngx_webrtc_lroom_t *room, ngx_uint_t source,
     ngx_webrtc_rtp_header_t *h, u_char *pkt, ngx_uint_t keyframe)
 {
-    ngx_queue_t           *q;
-    ngx_webrtc_session_t  *v;
+    ngx_queue_t       *q;
+    ngx_webrtc_sub_t  *sub;
 
     for (q = ngx_queue_head(&room->viewers);
          q != ngx_queue_sentinel(&room->viewers);
          q = ngx_queue_next(q))
     {
-        v = ngx_queue_data(q, ngx_webrtc_session_t, room_queue);
-        ngx_webrtc_viewer_forward(v, source, h, pkt, keyframe);
+        sub = ngx_queue_data(q, ngx_webrtc_sub_t, queue);
+        ngx_webrtc_viewer_forward(sub, source, h, pkt, keyframe);
     }
 }
 

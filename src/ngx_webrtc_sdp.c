@@ -1620,10 +1620,8 @@ ngx_webrtc_sdp_negotiate_send(ngx_webrtc_sdp_offer_t *offer,
     ngx_webrtc_sdp_source_t *sources, ngx_uint_t nsources, const char **err)
 {
     ngx_int_t                 s;
-    ngx_uint_t                i, j, accepted;
+    ngx_uint_t                i, accepted;
     ngx_webrtc_sdp_media_t   *m;
-    ngx_webrtc_sdp_source_t  *src;
-    ngx_webrtc_sdp_extmap_t  *x;
 
     if (sources == NULL) {
         nsources = 0;
@@ -1661,49 +1659,13 @@ ngx_webrtc_sdp_negotiate_send(ngx_webrtc_sdp_offer_t *offer,
             continue;
         }
 
-        src = &sources[s];
-
-        m->codec = ngx_webrtc_sdp_send_codec(m, src);
-
-        if (m->codec == -1) {
-            *err = ngx_webrtc_sdp_send_error(src->codec);
+        if (ngx_webrtc_sdp_negotiate_media_send(m, &sources[s], err)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
 
-        m->rtx = ngx_webrtc_sdp_find_rtx(m, m->codecs[m->codec].pt);
-
-        /*
-         * transport-cc is not answered: the feedback would drive a
-         * congestion controller the sender does not have yet
-         */
-
-        for (j = 0; j < m->nextmaps; j++) {
-            x = &m->extmaps[j];
-
-            switch (x->ext) {
-
-            case NGX_WEBRTC_EXT_AUDIO_LEVEL:
-                if (m->type != NGX_WEBRTC_MEDIA_AUDIO) {
-                    break;
-                }
-
-                /* fall through */
-
-            case NGX_WEBRTC_EXT_MID:
-            case NGX_WEBRTC_EXT_ABS_SEND_TIME:
-                if (m->ext_id[x->ext] == 0) {
-                    m->ext_id[x->ext] = x->id;
-                }
-
-                break;
-
-            default:
-                break;
-            }
-        }
-
         m->source = s;
-        m->accepted = 1;
         accepted++;
     }
 
@@ -1713,6 +1675,62 @@ ngx_webrtc_sdp_negotiate_send(ngx_webrtc_sdp_offer_t *offer,
     }
 
     ngx_webrtc_sdp_bundle_ext_ids(offer);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_webrtc_sdp_negotiate_media_send(ngx_webrtc_sdp_media_t *m,
+    ngx_webrtc_sdp_source_t *src, const char **err)
+{
+    ngx_uint_t                j;
+    ngx_webrtc_sdp_extmap_t  *x;
+
+    m->accepted = 0;
+    m->rtx = -1;
+    ngx_memzero(m->ext_id, sizeof(m->ext_id));
+
+    m->codec = ngx_webrtc_sdp_send_codec(m, src);
+
+    if (m->codec == -1) {
+        *err = ngx_webrtc_sdp_send_error(src->codec);
+        return NGX_ERROR;
+    }
+
+    m->rtx = ngx_webrtc_sdp_find_rtx(m, m->codecs[m->codec].pt);
+
+    /*
+     * transport-cc is not answered: the feedback would drive a congestion
+     * controller the sender does not have yet
+     */
+
+    for (j = 0; j < m->nextmaps; j++) {
+        x = &m->extmaps[j];
+
+        switch (x->ext) {
+
+        case NGX_WEBRTC_EXT_AUDIO_LEVEL:
+            if (m->type != NGX_WEBRTC_MEDIA_AUDIO) {
+                break;
+            }
+
+            /* fall through */
+
+        case NGX_WEBRTC_EXT_MID:
+        case NGX_WEBRTC_EXT_ABS_SEND_TIME:
+            if (m->ext_id[x->ext] == 0) {
+                m->ext_id[x->ext] = x->id;
+            }
+
+            break;
+
+        default:
+            break;
+        }
+    }
+
+    m->accepted = 1;
 
     return NGX_OK;
 }
@@ -2262,6 +2280,222 @@ ngx_webrtc_sdp_write_rejected(ngx_webrtc_sdp_out_t *out,
     }
 
     ngx_webrtc_sdp_out_lit(out, "a=inactive\r\n");
+}
+
+
+/*
+ * A whole description of a peer's connection, offer or answer, from what
+ * the caller keeps per section (see ngx_webrtc_sdp_section_t).
+ */
+size_t
+ngx_webrtc_sdp_write_desc(u_char *buf, size_t size,
+    ngx_webrtc_sdp_desc_t *d)
+{
+    ngx_uint_t                  i, k;
+    ngx_webrtc_sdp_out_t        out;
+    ngx_webrtc_sdp_codec_t     *c;
+    ngx_webrtc_sdp_section_t   *sec;
+
+    out.buf = buf;
+    out.size = buf ? size : 0;
+    out.len = 0;
+    out.fail = 0;
+
+    ngx_webrtc_sdp_out_lit(&out, "v=0\r\no=- ");
+    ngx_webrtc_sdp_out_num(&out, d->session_id);
+    ngx_webrtc_sdp_out_lit(&out, " ");
+    ngx_webrtc_sdp_out_num(&out, d->version);
+    ngx_webrtc_sdp_out_lit(&out, " IN IP4 127.0.0.1\r\n"
+                                 "s=-\r\n"
+                                 "t=0 0\r\n"
+                                 "a=ice-lite\r\n");
+
+    for (i = 0; i < d->nsections; i++) {
+        ngx_webrtc_sdp_out_lit(&out, i ? " " : "a=group:BUNDLE ");
+        ngx_webrtc_sdp_out_str(&out, &d->sections[i].mid);
+    }
+
+    if (d->nsections) {
+        ngx_webrtc_sdp_out_lit(&out, "\r\n");
+    }
+
+    ngx_webrtc_sdp_out_lit(&out, "a=msid-semantic: WMS *\r\n");
+
+    if (d->extmap_allow_mixed) {
+        ngx_webrtc_sdp_out_lit(&out, "a=extmap-allow-mixed\r\n");
+    }
+
+    for (i = 0; i < d->nsections; i++) {
+        sec = &d->sections[i];
+        c = &sec->codec;
+
+        ngx_webrtc_sdp_out_lit(&out, "m=");
+        ngx_webrtc_sdp_out_str(&out, &sec->media);
+        ngx_webrtc_sdp_out_lit(&out, " 9 UDP/TLS/RTP/SAVPF ");
+        ngx_webrtc_sdp_out_num(&out, c->pt);
+
+        if (sec->has_rtx) {
+            ngx_webrtc_sdp_out_lit(&out, " ");
+            ngx_webrtc_sdp_out_num(&out, sec->rtx.pt);
+        }
+
+        ngx_webrtc_sdp_out_lit(&out, "\r\nc=IN IP4 0.0.0.0\r\na=mid:");
+        ngx_webrtc_sdp_out_str(&out, &sec->mid);
+        ngx_webrtc_sdp_out_lit(&out, "\r\n");
+
+        switch (sec->direction) {
+
+        case NGX_WEBRTC_DIR_SEND:
+            ngx_webrtc_sdp_out_lit(&out, "a=sendonly\r\na=msid:");
+            ngx_webrtc_sdp_out_str(&out, &sec->msid_stream);
+            ngx_webrtc_sdp_out_lit(&out, " ");
+            ngx_webrtc_sdp_out_str(&out, &sec->msid_track);
+            ngx_webrtc_sdp_out_lit(&out, "\r\n");
+            break;
+
+        case NGX_WEBRTC_DIR_RECV:
+            ngx_webrtc_sdp_out_lit(&out, "a=recvonly\r\n");
+            break;
+
+        default:
+            ngx_webrtc_sdp_out_lit(&out, "a=inactive\r\n");
+        }
+
+        ngx_webrtc_sdp_out_lit(&out, "a=rtcp-mux\r\n");
+
+        if (sec->rtcp_rsize) {
+            ngx_webrtc_sdp_out_lit(&out, "a=rtcp-rsize\r\n");
+        }
+
+        ngx_webrtc_sdp_out_lit(&out, "a=ice-ufrag:");
+        ngx_webrtc_sdp_out_str(&out, &d->ice_ufrag);
+        ngx_webrtc_sdp_out_lit(&out, "\r\na=ice-pwd:");
+        ngx_webrtc_sdp_out_str(&out, &d->ice_pwd);
+        ngx_webrtc_sdp_out_lit(&out, "\r\na=fingerprint:sha-256 ");
+        ngx_webrtc_sdp_out_str(&out, &d->fingerprint);
+
+        if (d->offer) {
+            ngx_webrtc_sdp_out_lit(&out, "\r\na=setup:actpass\r\n");
+
+        } else {
+            ngx_webrtc_sdp_out_lit(&out, "\r\na=setup:passive\r\n");
+        }
+
+        for (k = 0; k < d->ncandidates; k++) {
+            ngx_webrtc_sdp_out_lit(&out, "a=candidate:");
+            ngx_webrtc_sdp_out_num(&out, k + 1);
+            ngx_webrtc_sdp_out_lit(&out, " 1 udp 2130706431 ");
+            ngx_webrtc_sdp_out_str(&out, &d->candidates[k].addr);
+            ngx_webrtc_sdp_out_lit(&out, " ");
+            ngx_webrtc_sdp_out_num(&out, d->candidates[k].port);
+            ngx_webrtc_sdp_out_lit(&out, " typ host\r\n");
+        }
+
+        ngx_webrtc_sdp_out_lit(&out, "a=end-of-candidates\r\na=rtpmap:");
+        ngx_webrtc_sdp_out_num(&out, c->pt);
+        ngx_webrtc_sdp_out_lit(&out, " ");
+        ngx_webrtc_sdp_out_str(&out, &c->name);
+        ngx_webrtc_sdp_out_lit(&out, "/");
+        ngx_webrtc_sdp_out_num(&out, c->clock_rate);
+
+        if (c->channels) {
+            ngx_webrtc_sdp_out_lit(&out, "/");
+            ngx_webrtc_sdp_out_num(&out, c->channels);
+        }
+
+        ngx_webrtc_sdp_out_lit(&out, "\r\n");
+
+        if (c->fmtp.len) {
+            ngx_webrtc_sdp_out_lit(&out, "a=fmtp:");
+            ngx_webrtc_sdp_out_num(&out, c->pt);
+            ngx_webrtc_sdp_out_lit(&out, " ");
+            ngx_webrtc_sdp_out_str(&out, &c->fmtp);
+            ngx_webrtc_sdp_out_lit(&out, "\r\n");
+        }
+
+        if (c->fb_nack) {
+            ngx_webrtc_sdp_out_lit(&out, "a=rtcp-fb:");
+            ngx_webrtc_sdp_out_num(&out, c->pt);
+            ngx_webrtc_sdp_out_lit(&out, " nack\r\n");
+        }
+
+        if (c->fb_pli) {
+            ngx_webrtc_sdp_out_lit(&out, "a=rtcp-fb:");
+            ngx_webrtc_sdp_out_num(&out, c->pt);
+            ngx_webrtc_sdp_out_lit(&out, " nack pli\r\n");
+        }
+
+        if (c->fb_fir) {
+            ngx_webrtc_sdp_out_lit(&out, "a=rtcp-fb:");
+            ngx_webrtc_sdp_out_num(&out, c->pt);
+            ngx_webrtc_sdp_out_lit(&out, " ccm fir\r\n");
+        }
+
+        if (c->fb_twcc && sec->direction == NGX_WEBRTC_DIR_RECV) {
+            ngx_webrtc_sdp_out_lit(&out, "a=rtcp-fb:");
+            ngx_webrtc_sdp_out_num(&out, c->pt);
+            ngx_webrtc_sdp_out_lit(&out, " transport-cc\r\n");
+        }
+
+        if (sec->has_rtx) {
+            ngx_webrtc_sdp_out_lit(&out, "a=rtpmap:");
+            ngx_webrtc_sdp_out_num(&out, sec->rtx.pt);
+            ngx_webrtc_sdp_out_lit(&out, " rtx/");
+            ngx_webrtc_sdp_out_num(&out, c->clock_rate);
+            ngx_webrtc_sdp_out_lit(&out, "\r\na=fmtp:");
+            ngx_webrtc_sdp_out_num(&out, sec->rtx.pt);
+            ngx_webrtc_sdp_out_lit(&out, " apt=");
+            ngx_webrtc_sdp_out_num(&out, c->pt);
+            ngx_webrtc_sdp_out_lit(&out, "\r\n");
+        }
+
+        for (k = 1; k < NGX_WEBRTC_EXT_MAX; k++) {
+            if (sec->ext_id[k] == 0
+                || (k == NGX_WEBRTC_EXT_TWCC
+                    && sec->direction != NGX_WEBRTC_DIR_RECV))
+            {
+                continue;
+            }
+
+            ngx_webrtc_sdp_out_lit(&out, "a=extmap:");
+            ngx_webrtc_sdp_out_num(&out, sec->ext_id[k]);
+            ngx_webrtc_sdp_out_lit(&out, " ");
+            ngx_webrtc_sdp_out_str(&out, &ngx_webrtc_sdp_ext_uris[k]);
+            ngx_webrtc_sdp_out_lit(&out, "\r\n");
+        }
+
+        if (sec->direction != NGX_WEBRTC_DIR_SEND || sec->ssrc == 0) {
+            continue;
+        }
+
+        if (sec->has_rtx && sec->rtx_ssrc) {
+            ngx_webrtc_sdp_out_lit(&out, "a=ssrc-group:FID ");
+            ngx_webrtc_sdp_out_num(&out, sec->ssrc);
+            ngx_webrtc_sdp_out_lit(&out, " ");
+            ngx_webrtc_sdp_out_num(&out, sec->rtx_ssrc);
+            ngx_webrtc_sdp_out_lit(&out, "\r\n");
+        }
+
+        for (k = 0; k < 2; k++) {
+            if (k == 1 && !(sec->has_rtx && sec->rtx_ssrc)) {
+                break;
+            }
+
+            ngx_webrtc_sdp_out_lit(&out, "a=ssrc:");
+            ngx_webrtc_sdp_out_num(&out, k ? sec->rtx_ssrc : sec->ssrc);
+            ngx_webrtc_sdp_out_lit(&out, " cname:");
+            ngx_webrtc_sdp_out_str(&out, &d->cname);
+            ngx_webrtc_sdp_out_lit(&out, "\r\na=ssrc:");
+            ngx_webrtc_sdp_out_num(&out, k ? sec->rtx_ssrc : sec->ssrc);
+            ngx_webrtc_sdp_out_lit(&out, " msid:");
+            ngx_webrtc_sdp_out_str(&out, &sec->msid_stream);
+            ngx_webrtc_sdp_out_lit(&out, " ");
+            ngx_webrtc_sdp_out_str(&out, &sec->msid_track);
+            ngx_webrtc_sdp_out_lit(&out, "\r\n");
+        }
+    }
+
+    return out.fail ? 0 : out.len;
 }
 
 

@@ -219,6 +219,45 @@ typedef struct {
 
 
 /*
+ * One media section of a peer's connection (group calls), as we describe
+ * it in our offers and answers: every string must outlive the call to
+ * ngx_webrtc_sdp_write_desc().
+ */
+typedef struct {
+    ngx_str_t                   media;       /* "audio", "video" */
+    ngx_str_t                   mid;
+    ngx_uint_t                  direction;   /* ours: SEND, RECV, or
+                                                INACTIVE */
+    ngx_webrtc_sdp_codec_t      codec;
+    ngx_webrtc_sdp_codec_t      rtx;         /* when has_rtx */
+    u_char                      ext_id[NGX_WEBRTC_EXT_MAX];
+    uint32_t                    ssrc;        /* SEND: ours */
+    uint32_t                    rtx_ssrc;
+    ngx_str_t                   msid_stream; /* SEND */
+    ngx_str_t                   msid_track;
+    unsigned                    has_rtx:1;
+    unsigned                    rtcp_rsize:1;
+} ngx_webrtc_sdp_section_t;
+
+
+typedef struct {
+    unsigned                    offer:1;     /* a=setup:actpass, else
+                                                passive */
+    unsigned                    extmap_allow_mixed:1;
+    uint64_t                    session_id;
+    uint64_t                    version;     /* o= line, +1 per offer */
+    ngx_str_t                   ice_ufrag;
+    ngx_str_t                   ice_pwd;
+    ngx_str_t                   fingerprint;
+    ngx_str_t                   cname;
+    ngx_uint_t                  ncandidates;
+    ngx_webrtc_sdp_local_candidate_t  *candidates;
+    ngx_uint_t                  nsections;
+    ngx_webrtc_sdp_section_t   *sections;
+} ngx_webrtc_sdp_desc_t;
+
+
+/*
  * Parses an offer.  Returns NGX_OK, or NGX_ERROR with *err set to a short
  * static English reason ("no ice-ufrag", "bad m= line", ...) suitable for an
  * HTTP problem body.  Requires: v=0 first, ice-ufrag and ice-pwd, a sha-256
@@ -266,6 +305,22 @@ ngx_int_t ngx_webrtc_sdp_negotiate_recv(ngx_webrtc_sdp_offer_t *offer,
  */
 ngx_int_t ngx_webrtc_sdp_negotiate_send(ngx_webrtc_sdp_offer_t *offer,
     ngx_webrtc_sdp_source_t *sources, ngx_uint_t nsources, const char **err);
+
+/*
+ * negotiate_send for one section and one source: the section's codec that
+ * can carry the source, its RTX, the MID, abs-send-time and audio-level
+ * ids.  NGX_ERROR with *err when the section cannot carry it.
+ */
+ngx_int_t ngx_webrtc_sdp_negotiate_media_send(ngx_webrtc_sdp_media_t *m,
+    ngx_webrtc_sdp_source_t *src, const char **err);
+
+/*
+ * Writes a peer's whole description, bundled, ICE-lite, one host
+ * candidate per d->candidates.  Returns its length, 0 when size is too
+ * small.
+ */
+size_t ngx_webrtc_sdp_write_desc(u_char *buf, size_t size,
+    ngx_webrtc_sdp_desc_t *d);
 
 /*
  * Writes the answer into buf.  Returns the number of bytes written, or 0

@@ -89,7 +89,7 @@ ngx_webrtc_session_open(ngx_webrtc_session_rec_t *rec, ngx_log_t *log)
         }
     }
 
-    if (rec->kind == NGX_WEBRTC_KIND_WHIP) {
+    if (rec->kind != NGX_WEBRTC_KIND_WHEP) {
         /* receive state is kilobytes a stream: publishers only */
         s->streams = ngx_pcalloc(pool, NGX_WEBRTC_MAX_STREAMS
                                        * sizeof(ngx_webrtc_stream_t));
@@ -111,17 +111,19 @@ ngx_webrtc_session_open(ngx_webrtc_session_rec_t *rec, ngx_log_t *log)
                                              NGX_WEBRTC_UFRAG_LEN);
     ngx_rbtree_insert(&ngx_webrtc_worker.ufrags, &s->ufrag_node.node);
 
-    if (ngx_webrtc_room_join(s) != NGX_OK) {
+    if ((rec->kind != NGX_WEBRTC_KIND_WHEP
+         && ngx_webrtc_room_join(s) != NGX_OK)
+        || (rec->kind != NGX_WEBRTC_KIND_WHIP
+            && ngx_webrtc_viewer_init(s) != NGX_OK))
+    {
+        ngx_webrtc_room_leave(s);
         ngx_webrtc_dtls_free(s->dtls);
         ngx_rbtree_delete(&ngx_webrtc_worker.ufrags, &s->ufrag_node.node);
         ngx_destroy_pool(pool);
         goto failed;
     }
 
-    if (rec->kind == NGX_WEBRTC_KIND_WHEP) {
-        ngx_webrtc_viewer_init(s);
-
-    } else {
+    if (rec->kind != NGX_WEBRTC_KIND_WHEP) {
         for (i = 0; i < rec->shared_room->nsources; i++) {
             s->keyframes_seen[i] =
                           rec->shared_room->sources[i].keyframe_requests;
@@ -138,7 +140,8 @@ ngx_webrtc_session_open(ngx_webrtc_session_rec_t *rec, ngx_log_t *log)
     ngx_log_error(NGX_LOG_INFO, log, 0,
                   "webrtc session %*s: first ICE check, %s in room \"%*s\"",
                   (size_t) NGX_WEBRTC_ID_LEN, rec->id,
-                  rec->kind == NGX_WEBRTC_KIND_WHIP ? "publisher" : "viewer",
+                  rec->kind == NGX_WEBRTC_KIND_WHIP ? "publisher"
+                  : rec->kind == NGX_WEBRTC_KIND_WHEP ? "viewer" : "peer",
                   (size_t) rec->room_len, rec->room);
 
     return s;
@@ -256,7 +259,7 @@ ngx_webrtc_session_handle_rtp(ngx_webrtc_session_t *s, u_char *buf,
     ngx_webrtc_stream_t      *st, *primary;
     ngx_webrtc_rtp_header_t   h;
 
-    if (s->rec->kind != NGX_WEBRTC_KIND_WHIP) {
+    if (s->rec->kind == NGX_WEBRTC_KIND_WHEP) {
         return;
     }
 
@@ -349,12 +352,18 @@ ngx_webrtc_session_handle_rtp(ngx_webrtc_session_t *s, u_char *buf,
 }
 
 
-/* the stream of a packet's SSRC, learned by payload type the first time */
+/*
+ * The stream of a packet's SSRC, learned the first time: by the SSRC the
+ * offer announced, else by the MID header extension (a peer may send two
+ * video tracks of one payload type), else by payload type.
+ */
 static ngx_webrtc_stream_t *
 ngx_webrtc_session_stream(ngx_webrtc_session_t *s,
     ngx_webrtc_rtp_header_t *h)
 {
-    ngx_uint_t                i;
+    u_char                   *mid;
+    size_t                    mid_len;
+    ngx_uint_t                i, k;
     ngx_webrtc_track_t       *t;
     ngx_webrtc_stream_t      *st;
     ngx_webrtc_session_rec_t *rec;
@@ -370,14 +379,40 @@ ngx_webrtc_session_stream(ngx_webrtc_session_t *s,
     }
 
     rec = s->rec;
+    t = NULL;
 
-    for (i = 0; i < rec->ntracks; i++) {
-        t = &rec->tracks[i];
+    for (k = 0; k < 3 && t == NULL; k++) {
+        for (i = 0; i < rec->ntracks; i++) {
+            t = &rec->tracks[i];
 
-        if (h->pt != t->pt && (t->rtx_pt == 0 || h->pt != t->rtx_pt)) {
-            continue;
+            if (t->role == NGX_WEBRTC_ROLE_PUB
+                && (h->pt == t->pt || (t->rtx_pt && h->pt == t->rtx_pt)))
+            {
+                if (k == 0 && t->ssrc == h->ssrc) {
+                    break;
+                }
+
+                if (k == 1 && t->ext_id[NGX_WEBRTC_EXT_MID]) {
+                    mid = ngx_webrtc_rtp_find_ext(h,
+                                                  t->ext_id[NGX_WEBRTC_EXT_MID],
+                                                  &mid_len);
+                    if (mid && mid_len == t->mid_len
+                        && ngx_memcmp(mid, t->mid, mid_len) == 0)
+                    {
+                        break;
+                    }
+                }
+
+                if (k == 2) {
+                    break;
+                }
+            }
+
+            t = NULL;
         }
+    }
 
+    if (t) {
         st = &s->streams[s->nstreams++];
         st->ssrc = h->ssrc;
         st->track = t;
@@ -406,6 +441,49 @@ ngx_webrtc_session_stream(ngx_webrtc_session_t *s,
     }
 
     return NULL;
+}
+
+
+/*
+ * After a renegotiation of a peer: its streams of tracks it no longer
+ * sends are forgotten, and what it views follows its SUB tracks.
+ */
+void
+ngx_webrtc_session_refresh(u_char *ufrag)
+{
+    ngx_str_t              key;
+    ngx_uint_t             i, n;
+    ngx_webrtc_session_t  *s;
+    ngx_str_node_t        *node;
+
+    key.data = ufrag;
+    key.len = NGX_WEBRTC_UFRAG_LEN;
+
+    node = ngx_str_rbtree_lookup(&ngx_webrtc_worker.ufrags, &key,
+                                 ngx_crc32_short(ufrag,
+                                                 NGX_WEBRTC_UFRAG_LEN));
+    if (node == NULL) {
+        return;
+    }
+
+    s = (ngx_webrtc_session_t *) ((u_char *) node
+                          - offsetof(ngx_webrtc_session_t, ufrag_node));
+
+    if (s->closed) {
+        return;
+    }
+
+    for (i = 0, n = 0; i < s->nstreams; i++) {
+        if (s->streams[i].track->role == NGX_WEBRTC_ROLE_PUB) {
+            s->streams[n++] = s->streams[i];
+        }
+    }
+
+    s->nstreams = n;
+
+    if (ngx_webrtc_viewer_init(s) != NGX_OK) {
+        ngx_webrtc_session_close(s, "out of memory");
+    }
 }
 
 
@@ -438,9 +516,12 @@ ngx_webrtc_session_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
         return;
     }
 
-    if (s->rec->kind == NGX_WEBRTC_KIND_WHEP) {
+    if (s->rec->kind != NGX_WEBRTC_KIND_WHIP) {
         ngx_webrtc_viewer_handle_rtcp(s, buf, len);
-        return;
+
+        if (s->rec->kind == NGX_WEBRTC_KIND_WHEP) {
+            return;
+        }
     }
 
     pos = 0;
@@ -502,10 +583,11 @@ ngx_webrtc_session_tick(ngx_event_t *ev)
     }
 
     if (s->rec->state == NGX_WEBRTC_STATE_CONNECTED) {
-        if (s->rec->kind == NGX_WEBRTC_KIND_WHEP) {
+        if (s->rec->kind != NGX_WEBRTC_KIND_WHIP) {
             ngx_webrtc_viewer_tick(s);
+        }
 
-        } else {
+        if (s->rec->kind != NGX_WEBRTC_KIND_WHEP) {
             ngx_webrtc_session_check_keyframes(s);
             ngx_webrtc_session_feedback(s);
         }
@@ -609,7 +691,9 @@ ngx_webrtc_session_check_keyframes(ngx_webrtc_session_t *s)
     for (i = 0; i < s->rec->ntracks; i++) {
         k = s->rec->tracks[i].source;
 
-        if (k >= room->nsources) {
+        if (s->rec->tracks[i].role != NGX_WEBRTC_ROLE_PUB
+            || k >= room->nsources)
+        {
             continue;
         }
 

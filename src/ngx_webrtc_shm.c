@@ -41,6 +41,9 @@ static void ngx_webrtc_shm_free_room(ngx_webrtc_shm_ctx_t *ctx,
 static ngx_int_t ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
     ngx_webrtc_sdp_offer_t *offer);
 static ngx_webrtc_shm_ctx_t *ngx_webrtc_shm_ctx(void);
+static void ngx_webrtc_shm_release_subs(ngx_webrtc_shm_ctx_t *ctx,
+    ngx_webrtc_session_rec_t *rec, ngx_webrtc_track_t *tracks,
+    ngx_uint_t n);
 
 
 const char  *ngx_webrtc_state_names[] = {
@@ -198,7 +201,7 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
     ngx_webrtc_session_rec_t *out, ngx_log_t *log)
 {
     ngx_int_t                  rc;
-    ngx_uint_t                 owner;
+    ngx_uint_t                 owner, ntracks;
     ngx_webrtc_conf_t         *wcf;
     ngx_webrtc_room_t         *room;
     ngx_webrtc_shm_ctx_t      *ctx;
@@ -237,7 +240,7 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
             return NGX_WEBRTC_FULL;
         }
 
-        if (args->kind == NGX_WEBRTC_KIND_WHIP && room->publisher) {
+        if (args->kind != NGX_WEBRTC_KIND_WHEP && room->publisher) {
 
             if (!args->takeover) {
                 ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -287,11 +290,18 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
         goto nomem;
     }
 
+    ntracks = (args->kind == NGX_WEBRTC_KIND_PEER)
+              ? NGX_WEBRTC_PEER_MAX_TRACKS : NGX_WEBRTC_MAX_TRACKS;
+
     rec = ngx_slab_calloc_locked(ctx->shpool,
-                                 sizeof(ngx_webrtc_session_rec_t));
+                                 sizeof(ngx_webrtc_session_rec_t)
+                                 + ntracks * sizeof(ngx_webrtc_track_t));
     if (rec == NULL) {
         goto nomem;
     }
+
+    rec->tracks = (ngx_webrtc_track_t *) (rec + 1);
+    rec->max_tracks = ntracks;
 
     ngx_webrtc_random_hex(rec->id, NGX_WEBRTC_ID_LEN);
     ngx_webrtc_random_hex(rec->ufrag, NGX_WEBRTC_UFRAG_LEN);
@@ -334,12 +344,12 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
 
     room->sessions++;
 
-    if (args->kind == NGX_WEBRTC_KIND_WHIP) {
-        room->publisher = rec;
-        ngx_webrtc_shm_set_sources(room, rec);
+    if (args->kind == NGX_WEBRTC_KIND_WHEP) {
+        room->viewers[owner]++;
 
     } else {
-        room->viewers[owner]++;
+        room->publisher = rec;
+        ngx_webrtc_shm_set_sources(room, rec);
     }
 
     ctx->sh->nsessions++;
@@ -420,6 +430,12 @@ ngx_webrtc_shm_owner(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *wcf,
         room->worker = ngx_webrtc_shm_least_loaded(ctx, wcf, NULL);
     }
 
+    if (args->placement == NGX_WEBRTC_PLACE_LOCAL
+        && ctx->sh->workers[ngx_worker].port)
+    {
+        return ngx_worker;
+    }
+
     if (args->kind == NGX_WEBRTC_KIND_WHEP
         && args->placement == NGX_WEBRTC_PLACE_SPREAD)
     {
@@ -481,6 +497,10 @@ ngx_webrtc_shm_set_sources(ngx_webrtc_room_t *room,
 
     for (i = 0; i < rec->ntracks; i++) {
         t = &rec->tracks[i];
+
+        if (t->role != NGX_WEBRTC_ROLE_PUB) {
+            continue;
+        }
 
         for (k = 0; k < room->nsources; k++) {
             if (!(taken & (1 << k)) && room->sources[k].type == t->type) {
@@ -554,6 +574,154 @@ ngx_webrtc_shm_free_room(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_room_t *room)
 }
 
 
+/*
+ * A peer's tracks after a negotiation.  Each SUB track holds its room (the
+ * other peer's) as a session of it, so that the room and its rings live as
+ * long as somebody receives them; a room that is gone by now leaves the
+ * track inactive.  Then the local session, if it exists yet, follows.
+ */
+ngx_int_t
+ngx_webrtc_peer_set_tracks(ngx_str_t *id, ngx_webrtc_peer_track_t *tracks,
+    ngx_uint_t n, ngx_log_t *log)
+{
+    ngx_uint_t                 i;
+    ngx_webrtc_room_t         *from;
+    ngx_webrtc_track_t        *t, *nt, old[NGX_WEBRTC_PEER_MAX_TRACKS];
+    ngx_webrtc_shm_ctx_t      *ctx;
+    ngx_webrtc_session_rec_t  *rec;
+    u_char                     ufrag[NGX_WEBRTC_UFRAG_LEN];
+
+    ctx = ngx_webrtc_shm_ctx();
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    rec = ngx_webrtc_shm_find_id(ctx, id);
+
+    if (rec == NULL || rec->closing || n > rec->max_tracks) {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(old, rec->tracks, rec->ntracks * sizeof(ngx_webrtc_track_t));
+
+    for (i = 0; i < n; i++) {
+        nt = &tracks[i].track;
+        nt->from = NULL;
+
+        if (nt->role != NGX_WEBRTC_ROLE_SUB) {
+            continue;
+        }
+
+        from = ngx_webrtc_shm_find_room(ctx, &tracks[i].from);
+
+        if (from == NULL || ngx_webrtc_shm_alloc_rings(ctx, from) != NGX_OK) {
+            nt->role = NGX_WEBRTC_ROLE_NONE;
+            continue;
+        }
+
+        nt->from = from;
+        from->sessions++;
+        from->viewers[rec->worker]++;
+    }
+
+    ngx_webrtc_shm_release_subs(ctx, rec, old, rec->ntracks);
+
+    for (i = 0; i < n; i++) {
+        t = &rec->tracks[i];
+        nt = &tracks[i].track;
+
+        if (i < rec->ntracks && t->role == nt->role && t->from == nt->from
+            && t->source == nt->source)
+        {
+            /* the same section: its counters go on */
+            nt->packets = t->packets;
+            nt->bytes = t->bytes;
+            nt->lost = t->lost;
+            nt->nacks = t->nacks;
+            nt->plis = t->plis;
+            nt->rtt = t->rtt;
+            nt->loss = t->loss;
+
+            if (nt->role == NGX_WEBRTC_ROLE_PUB && nt->ssrc == 0) {
+                nt->ssrc = t->ssrc;
+            }
+        }
+
+        *t = *nt;
+    }
+
+    rec->ntracks = n;
+
+    ngx_webrtc_shm_set_sources(rec->shared_room, rec);
+
+    ngx_memcpy(ufrag, rec->ufrag, NGX_WEBRTC_UFRAG_LEN);
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    ngx_webrtc_session_refresh(ufrag);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_webrtc_shm_release_subs(ngx_webrtc_shm_ctx_t *ctx,
+    ngx_webrtc_session_rec_t *rec, ngx_webrtc_track_t *tracks, ngx_uint_t n)
+{
+    ngx_uint_t          i;
+    ngx_webrtc_room_t  *from;
+
+    for (i = 0; i < n; i++) {
+        if (tracks[i].role != NGX_WEBRTC_ROLE_SUB || tracks[i].from == NULL) {
+            continue;
+        }
+
+        from = tracks[i].from;
+
+        if (from->viewers[rec->worker]) {
+            from->viewers[rec->worker]--;
+        }
+
+        if (--from->sessions == 0) {
+            ngx_webrtc_shm_free_room(ctx, from);
+        }
+    }
+}
+
+
+/* a moderator's mute: the source's packets stop at the publisher's worker */
+ngx_int_t
+ngx_webrtc_source_mute(ngx_str_t *name, ngx_uint_t source, ngx_uint_t muted)
+{
+    ngx_int_t              rc;
+    ngx_webrtc_room_t     *room;
+    ngx_webrtc_shm_ctx_t  *ctx;
+
+    ctx = ngx_webrtc_shm_ctx();
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = NGX_DECLINED;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    room = ngx_webrtc_shm_find_room(ctx, name);
+
+    if (room && source < room->nsources) {
+        room->sources[source].muted = muted ? 1 : 0;
+        rc = NGX_OK;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return rc;
+}
+
+
 static ngx_int_t
 ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
     ngx_webrtc_sdp_offer_t *offer)
@@ -570,7 +738,7 @@ ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
             continue;
         }
 
-        if (rec->ntracks == NGX_WEBRTC_MAX_TRACKS) {
+        if (rec->ntracks == rec->max_tracks) {
             return NGX_ERROR;
         }
 
@@ -595,11 +763,15 @@ ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
 
         if (rec->kind == NGX_WEBRTC_KIND_WHEP) {
             /* what we send: our own SSRCs */
+            t->role = NGX_WEBRTC_ROLE_SUB;
+            t->from = rec->shared_room;
             t->source = (u_char) m->source;
             t->ssrc = ngx_webrtc_random_ssrc();
             t->rtx_ssrc = (m->rtx >= 0) ? ngx_webrtc_random_ssrc() : 0;
             continue;
         }
+
+        t->role = NGX_WEBRTC_ROLE_PUB;
 
         if (m->fid_primary) {
             t->ssrc = m->fid_primary;
@@ -768,6 +940,10 @@ ngx_webrtc_shm_free_session(ngx_webrtc_shm_ctx_t *ctx,
         room->viewers[rec->worker]--;
     }
 
+    if (rec->kind == NGX_WEBRTC_KIND_PEER) {
+        ngx_webrtc_shm_release_subs(ctx, rec, rec->tracks, rec->ntracks);
+    }
+
     if (--room->sessions == 0) {
         ngx_webrtc_shm_free_room(ctx, room);
     }
@@ -840,9 +1016,10 @@ ngx_webrtc_shm_reap(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *wcf,
 
 
 #define NGX_WEBRTC_STATUS_TRACK_LEN  256
-#define NGX_WEBRTC_STATUS_SESSION_LEN                                         \
-    (256 + 6 * NGX_WEBRTC_ROOM_LEN                                            \
-     + NGX_WEBRTC_MAX_TRACKS * NGX_WEBRTC_STATUS_TRACK_LEN)
+#define NGX_WEBRTC_STATUS_SESSION_LEN  (256 + 6 * NGX_WEBRTC_ROOM_LEN)
+#define NGX_WEBRTC_STATUS_PEER_LEN                                            \
+    (128 + 6 * NGX_WEBRTC_NAME_LEN                                            \
+     + NGX_WEBRTC_PEER_TRACKS * (64 + NGX_WEBRTC_STATUS_TRACK_LEN))
 
 
 ngx_int_t
@@ -850,8 +1027,10 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
 {
     u_char                    *p, *last;
     size_t                     size;
-    ngx_uint_t                 i, first, nrooms;
+    ngx_uint_t                 i, first, nrooms, ntracks, npeers;
     ngx_queue_t               *q;
+    ngx_webrtc_peer_t         *peer;
+    ngx_webrtc_call_t         *call;
     ngx_rbtree_node_t         *node, *root, *sentinel;
     ngx_webrtc_conf_t         *wcf;
     ngx_webrtc_room_t         *room;
@@ -881,8 +1060,33 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
         }
     }
 
+    ntracks = 0;
+
+    for (q = ngx_queue_head(&ctx->sh->sessions);
+         q != ngx_queue_sentinel(&ctx->sh->sessions);
+         q = ngx_queue_next(q))
+    {
+        rec = ngx_queue_data(q, ngx_webrtc_session_rec_t, queue);
+        ntracks += rec->ntracks;
+    }
+
+    npeers = 0;
+
+    if (ctx->sh->calls.root != ctx->sh->calls.sentinel) {
+        for (node = ngx_rbtree_min(ctx->sh->calls.root,
+                                   ctx->sh->calls.sentinel);
+             node;
+             node = ngx_rbtree_next(&ctx->sh->calls, node))
+        {
+            call = (ngx_webrtc_call_t *) node;
+            npeers += call->npeers + 1;
+        }
+    }
+
     size = 256 + nrooms * (128 + 6 * NGX_WEBRTC_ROOM_LEN + 64)
-           + ctx->sh->nsessions * NGX_WEBRTC_STATUS_SESSION_LEN;
+           + ctx->sh->nsessions * NGX_WEBRTC_STATUS_SESSION_LEN
+           + ntracks * (NGX_WEBRTC_STATUS_TRACK_LEN + 6 * NGX_WEBRTC_ROOM_LEN)
+           + npeers * NGX_WEBRTC_STATUS_PEER_LEN;
 
     p = ngx_pnalloc(pool, size);
     if (p == NULL) {
@@ -946,7 +1150,8 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
                          "\"worker\":%ui,\"port\":%ui,\"pid\":%P,"
                          "\"srtp\":\"%s\","
                          "\"age\":%T,\"tracks\":[",
-                         rec->kind == NGX_WEBRTC_KIND_WHIP ? "whip" : "whep",
+                         rec->kind == NGX_WEBRTC_KIND_WHIP ? "whip"
+                         : rec->kind == NGX_WEBRTC_KIND_WHEP ? "whep" : "peer",
                          ngx_webrtc_state_names[rec->state], rec->worker,
                          (ngx_uint_t) rec->port, rec->pid,
                          rec->state < NGX_WEBRTC_STATE_CONNECTED ? ""
@@ -959,8 +1164,20 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
 
             p = ngx_slprintf(p, last, "%s{\"mid\":\"", i ? "," : "");
             p = (u_char *) ngx_escape_json(p, t->mid, t->mid_len);
+            p = ngx_slprintf(p, last, "\",\"role\":\"%s\",",
+                             t->role == NGX_WEBRTC_ROLE_PUB ? "recv"
+                             : t->role == NGX_WEBRTC_ROLE_SUB ? "send"
+                             : "inactive");
+
+            if (t->role == NGX_WEBRTC_ROLE_SUB && t->from) {
+                p = ngx_slprintf(p, last, "\"from\":\"");
+                p = (u_char *) ngx_escape_json(p, t->from->name,
+                                               t->from->node.str.len);
+                p = ngx_slprintf(p, last, "\",");
+            }
+
             p = ngx_slprintf(p, last,
-                             "\",\"kind\":\"%s\",\"codec\":\"%s\","
+                             "\"kind\":\"%s\",\"codec\":\"%s\","
                              "\"pt\":%ui,\"ssrc\":%uD,\"packets\":%uL,"
                              "\"bytes\":%uL,\"lost\":%uL,\"nacks\":%uL,"
                              "\"plis\":%uL,\"rtt\":%uD,\"loss\":%uD}",
@@ -974,6 +1191,65 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
 
         p = ngx_slprintf(p, last, "]}");
         first = 0;
+    }
+
+    p = ngx_slprintf(p, last, "],\"calls\":[");
+
+    first = 1;
+
+    if (ctx->sh->calls.root != ctx->sh->calls.sentinel) {
+        for (node = ngx_rbtree_min(ctx->sh->calls.root,
+                                   ctx->sh->calls.sentinel);
+             node;
+             node = ngx_rbtree_next(&ctx->sh->calls, node))
+        {
+            call = (ngx_webrtc_call_t *) node;
+
+            p = ngx_slprintf(p, last, "%s{\"name\":\"", first ? "" : ",");
+            p = (u_char *) ngx_escape_json(p, call->name,
+                                           call->node.str.len);
+            p = ngx_slprintf(p, last, "\",\"mode\":\"%s\","
+                             "\"participants\":[",
+                             call->mode == NGX_WEBRTC_CALL_P2P
+                             ? "p2p" : "sfu");
+
+            for (q = ngx_queue_head(&call->peers);
+                 q != ngx_queue_sentinel(&call->peers);
+                 q = ngx_queue_next(q))
+            {
+                peer = ngx_queue_data(q, ngx_webrtc_peer_t, queue);
+
+                p = ngx_slprintf(p, last, "%s{\"id\":\"%*s\",\"name\":\"",
+                                 q == ngx_queue_head(&call->peers) ? "" : ",",
+                                 (size_t) NGX_WEBRTC_PEER_ID_LEN, peer->id);
+                p = (u_char *) ngx_escape_json(p, peer->name,
+                                               peer->name_len);
+                p = ngx_slprintf(p, last, "\",\"worker\":%ui,"
+                                 "\"audio\":%s,\"video\":%s,"
+                                 "\"tracks\":[",
+                                 peer->worker,
+                                 peer->audio ? "true" : "false",
+                                 peer->video ? "true" : "false");
+
+                for (i = 0; i < peer->ntracks; i++) {
+                    p = ngx_slprintf(p, last, "%s{\"id\":\"%*s-%uD\","
+                                     "\"kind\":\"%s\",\"muted\":%s}",
+                                     i ? "," : "",
+                                     (size_t) NGX_WEBRTC_PEER_ID_LEN,
+                                     peer->id, peer->tracks[i].id,
+                                     peer->tracks[i].type
+                                     == NGX_WEBRTC_MEDIA_AUDIO
+                                     ? "audio" : "video",
+                                     peer->tracks[i].muted
+                                     ? "true" : "false");
+                }
+
+                p = ngx_slprintf(p, last, "]}");
+            }
+
+            p = ngx_slprintf(p, last, "]}");
+            first = 0;
+        }
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);

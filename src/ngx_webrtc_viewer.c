@@ -36,48 +36,139 @@ static void ngx_webrtc_viewer_nack(ngx_webrtc_session_t *s,
 static void ngx_webrtc_viewer_report(ngx_webrtc_session_t *s,
     ngx_webrtc_rtcp_packet_t *pkt);
 static ngx_webrtc_out_t *ngx_webrtc_viewer_out(ngx_webrtc_session_t *s,
-    uint32_t ssrc, ngx_uint_t *source);
+    uint32_t ssrc);
 static uint64_t ngx_webrtc_viewer_ntp_now(ngx_webrtc_source_t *src,
     ngx_msec_t now, uint32_t *rtp_ts);
 
 
-void
+/*
+ * (Re)builds what the session receives from its SUB tracks: one sub per
+ * room, joined before the old ones are left so that a room in use stays.
+ * An out whose track still carries the same source keeps its numbering.
+ */
+ngx_int_t
 ngx_webrtc_viewer_init(ngx_webrtc_session_t *s)
 {
-    ngx_uint_t           i;
+    ngx_uint_t           i, k, n, nold;
+    ngx_webrtc_sub_t    *subs, *old, *sub;
+    ngx_webrtc_out_t    *out;
     ngx_webrtc_track_t  *t;
 
-    for (i = 0; i < s->rec->ntracks; i++) {
-        t = &s->rec->tracks[i];
-
-        if (t->source < NGX_WEBRTC_MAX_TRACKS) {
-            s->outs[t->source].track = t;
+    if (s->outs == NULL) {
+        s->outs = ngx_pcalloc(s->pool, s->rec->max_tracks
+                                       * sizeof(ngx_webrtc_out_t));
+        if (s->outs == NULL) {
+            return NGX_ERROR;
         }
     }
+
+    subs = ngx_pcalloc(s->pool, s->rec->max_tracks * sizeof(ngx_webrtc_sub_t));
+    if (subs == NULL) {
+        return NGX_ERROR;
+    }
+
+    n = 0;
+
+    for (i = 0; i < s->rec->max_tracks; i++) {
+        t = &s->rec->tracks[i];
+        out = &s->outs[i];
+
+        if (i >= s->rec->ntracks
+            || t->role != NGX_WEBRTC_ROLE_SUB
+            || t->from == NULL
+            || t->source >= NGX_WEBRTC_MAX_TRACKS)
+        {
+            ngx_memzero(out, sizeof(ngx_webrtc_out_t));
+            continue;
+        }
+
+        if (out->track != t || out->from != t->from
+            || out->source != t->source)
+        {
+            ngx_memzero(out, sizeof(ngx_webrtc_out_t));
+            out->track = t;
+            out->from = t->from;
+            out->source = t->source;
+        }
+
+        for (k = 0; k < n; k++) {
+            if (subs[k].room->shared == t->from) {
+                break;
+            }
+        }
+
+        sub = &subs[k];
+
+        if (k == n) {
+            sub->session = s;
+            ngx_memset(sub->out, 0xff, NGX_WEBRTC_MAX_TRACKS);
+
+            if (ngx_webrtc_room_subscribe(sub, t->from) != NGX_OK) {
+                ngx_memzero(out, sizeof(ngx_webrtc_out_t));
+                continue;
+            }
+
+            n++;
+        }
+
+        sub->out[t->source] = (u_char) i;
+        out->sub = sub;
+    }
+
+    old = s->subs;
+    nold = s->nsubs;
+
+    s->subs = subs;
+    s->nsubs = n;
+
+    for (k = 0; k < nold; k++) {
+        ngx_webrtc_room_unsubscribe(&old[k]);
+    }
+
+    return NGX_OK;
 }
 
 
 void
-ngx_webrtc_viewer_forward(ngx_webrtc_session_t *s, ngx_uint_t source,
+ngx_webrtc_viewer_leave(ngx_webrtc_session_t *s)
+{
+    ngx_uint_t  k;
+
+    for (k = 0; k < s->nsubs; k++) {
+        ngx_webrtc_room_unsubscribe(&s->subs[k]);
+    }
+
+    s->nsubs = 0;
+}
+
+
+void
+ngx_webrtc_viewer_forward(ngx_webrtc_sub_t *sub, ngx_uint_t source,
     ngx_webrtc_rtp_header_t *h, u_char *pkt, ngx_uint_t keyframe)
 {
-    uint16_t              seq;
-    uint32_t              gap;
-    ngx_msec_t            now;
-    ngx_webrtc_out_t     *out;
-    ngx_webrtc_source_t  *src;
+    uint16_t               seq;
+    uint32_t               gap;
+    ngx_msec_t             now;
+    ngx_webrtc_out_t      *out;
+    ngx_webrtc_source_t   *src;
+    ngx_webrtc_session_t  *s;
 
-    out = &s->outs[source];
+    s = sub->session;
 
-    if (out->track == NULL
-        || s->srtp == NULL
+    if (source >= NGX_WEBRTC_MAX_TRACKS || sub->out[source] == 0xff) {
+        return;
+    }
+
+    out = &s->outs[sub->out[source]];
+
+    if (s->srtp == NULL
         || s->rec->state != NGX_WEBRTC_STATE_CONNECTED
         || h->payload_len == 0)
     {
         return;
     }
 
-    src = &s->room->shared->sources[source];
+    src = &sub->room->shared->sources[source];
     now = ngx_current_msec;
 
     if (!out->running || h->ssrc != out->in_ssrc) {
@@ -87,7 +178,7 @@ ngx_webrtc_viewer_forward(ngx_webrtc_session_t *s, ngx_uint_t source,
         if (!keyframe) {
             if (now - out->keyframe_asked >= NGX_WEBRTC_VIEWER_KEYFRAME) {
                 out->keyframe_asked = now;
-                ngx_webrtc_room_ask_keyframe(s->room, source);
+                ngx_webrtc_room_ask_keyframe(sub->room, source);
             }
 
             out->running = 0;
@@ -234,7 +325,6 @@ ngx_webrtc_viewer_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
 {
     size_t                     pos;
     uint32_t                   ssrc;
-    ngx_uint_t                 source;
     ngx_webrtc_out_t          *out;
     ngx_webrtc_rtcp_packet_t   pkt;
 
@@ -262,11 +352,11 @@ ngx_webrtc_viewer_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
             }
 
             ssrc = ngx_webrtc_rtcp_keyframe_ssrc(&pkt);
-            out = ngx_webrtc_viewer_out(s, ssrc, &source);
+            out = ngx_webrtc_viewer_out(s, ssrc);
 
             if (out) {
                 out->track->plis++;
-                ngx_webrtc_room_ask_keyframe(s->room, source);
+                ngx_webrtc_room_ask_keyframe(out->sub->room, out->source);
             }
 
             break;
@@ -283,7 +373,7 @@ ngx_webrtc_viewer_nack(ngx_webrtc_session_t *s, ngx_webrtc_rtcp_packet_t *pkt)
 {
     uint16_t                  seqs[64], in_seq;
     uint32_t                  media_ssrc;
-    ngx_uint_t                i, n, source;
+    ngx_uint_t                i, n;
     ngx_webrtc_out_t         *out;
     ngx_webrtc_source_t      *src;
     ngx_webrtc_ring_slot_t    slot;
@@ -291,12 +381,12 @@ ngx_webrtc_viewer_nack(ngx_webrtc_session_t *s, ngx_webrtc_rtcp_packet_t *pkt)
 
     n = ngx_webrtc_rtcp_parse_nack(pkt, &media_ssrc, seqs, 64);
 
-    out = ngx_webrtc_viewer_out(s, media_ssrc, &source);
+    out = ngx_webrtc_viewer_out(s, media_ssrc);
     if (out == NULL || !out->running) {
         return;
     }
 
-    src = &s->room->shared->sources[source];
+    src = &out->sub->room->shared->sources[out->source];
     if (src->ring == NULL) {
         return;
     }
@@ -323,14 +413,14 @@ static void
 ngx_webrtc_viewer_report(ngx_webrtc_session_t *s,
     ngx_webrtc_rtcp_packet_t *pkt)
 {
-    ngx_uint_t                 i, source;
+    ngx_uint_t                 i;
     ngx_msec_t                 delay;
     ngx_webrtc_out_t          *out;
     ngx_webrtc_rtcp_report_t   rb;
 
     for (i = 0; ngx_webrtc_rtcp_parse_report(pkt, i, &rb) == NGX_OK; i++) {
 
-        out = ngx_webrtc_viewer_out(s, rb.ssrc, &source);
+        out = ngx_webrtc_viewer_out(s, rb.ssrc);
 
         /* the block on our RTX SSRC says nothing of the media's loss */
 
@@ -356,18 +446,20 @@ ngx_webrtc_viewer_report(ngx_webrtc_session_t *s,
 
 
 static ngx_webrtc_out_t *
-ngx_webrtc_viewer_out(ngx_webrtc_session_t *s, uint32_t ssrc,
-    ngx_uint_t *source)
+ngx_webrtc_viewer_out(ngx_webrtc_session_t *s, uint32_t ssrc)
 {
     ngx_uint_t  i;
 
-    for (i = 0; i < NGX_WEBRTC_MAX_TRACKS; i++) {
-        if (s->outs[i].track
+    if (s->outs == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < s->rec->ntracks; i++) {
+        if (s->outs[i].track && s->outs[i].sub
             && (s->outs[i].track->ssrc == ssrc
                 || (s->outs[i].track->rtx_ssrc
                     && s->outs[i].track->rtx_ssrc == ssrc)))
         {
-            *source = i;
             return &s->outs[i];
         }
     }
@@ -391,23 +483,23 @@ ngx_webrtc_viewer_tick(ngx_webrtc_session_t *s)
 
     now = ngx_current_msec;
 
-    if (now - s->last_sr < NGX_WEBRTC_SR_INTERVAL || s->room == NULL) {
+    if (now - s->last_sr < NGX_WEBRTC_SR_INTERVAL || s->outs == NULL) {
         return;
     }
 
     s->last_sr = now;
     p = buf;
 
-    for (i = 0; i < NGX_WEBRTC_MAX_TRACKS; i++) {
+    for (i = 0; i < s->rec->ntracks && p < buf + NGX_WEBRTC_MTU - 64; i++) {
         out = &s->outs[i];
 
-        if (out->track == NULL || !out->started
-            || i >= s->room->shared->nsources)
+        if (out->track == NULL || out->sub == NULL || !out->started
+            || out->source >= out->sub->room->shared->nsources)
         {
             continue;
         }
 
-        src = &s->room->shared->sources[i];
+        src = &out->sub->room->shared->sources[out->source];
 
         ntp = ngx_webrtc_viewer_ntp_now(src, now, &rtp_ts);
         if (ntp == 0) {
