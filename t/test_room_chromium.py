@@ -196,6 +196,10 @@ async def sfu_call(server, browser, report=print, names=("Alice", "Bob",
         assert abs(m[0]["ts"] / 1000 - time.time()) < 60, m
     assert exceptions == [[], [], []], exceptions
     assert errors == [None, None, None], errors
+    # one media session in nginx per participant
+    mine = [x for x in status.get("sessions", [])
+            if str(x.get("room", "")).startswith(room + "~")]
+    assert len(mine) == 3, status
     return status
 
 
@@ -261,8 +265,8 @@ def test_room_p2p_two_chromium(rooms, chromium, report):
     run(p2p_call(rooms, chromium, report), 90)
 
 
-async def p2p_reconnect(server, browser, report=print):
-    room = unique("p2p-")
+async def reconnect_call(server, browser, prefix, report=print):
+    room = unique(prefix)
     async with browser.new_page() as a, browser.new_page() as b:
         pages = [a, b]
         await a.navigate(room_url(server.base_url, room, "Alice"))
@@ -271,8 +275,8 @@ async def p2p_reconnect(server, browser, report=print):
         before = [await p.evaluate("roomState.id") for p in pages]
         t0 = time.monotonic()
         await a.evaluate("window.roomDropSocket()")
-        # Alice comes back (1 s backoff) as a new participant; Bob
-        # drops the old Alice and answers the new one's offer
+        # Alice comes back (1 s backoff) as a new participant with a new
+        # PeerConnection; Bob drops the old Alice and gets the new one
         while time.monotonic() - t0 < 20:
             ids = [await p.evaluate("roomState.id") for p in pages]
             seen = [await remote_videos(p) for p in pages]
@@ -292,8 +296,8 @@ async def p2p_reconnect(server, browser, report=print):
         for p in pages:
             await p.evaluate("window.roomLeave()")
 
-    report("\np2p reconnect: video both ways again %.1f s after the socket "
-           "dropped" % t_back)
+    report("\n%s reconnect: video both ways again %.1f s after the socket "
+           "dropped" % (prefix.rstrip("-"), t_back))
     assert after[0] != before[0] and after[1] == before[1], (before, after)
     assert reconnects == 1, reports[0]
     assert names == [["Alice", "Bob"], ["Alice", "Bob"]], names
@@ -304,10 +308,12 @@ async def p2p_reconnect(server, browser, report=print):
             assert s[pid] - f.get(pid, 0) >= 10, (first, second, reports)
 
 
-def test_room_p2p_reconnect(rooms, chromium, report):
+@pytest.mark.parametrize("prefix", ["call-", "p2p-"])
+def test_room_reconnect(rooms, chromium, report, prefix):
     """The signaling socket drops: the page joins again with the same
-    name and a fresh PeerConnection, and video flows both ways again."""
-    run(p2p_reconnect(rooms, chromium, report), 90)
+    name and a fresh PeerConnection, and video flows both ways again
+    (sfu and p2p rooms)."""
+    run(reconnect_call(rooms, chromium, prefix, report), 90)
 
 
 async def join_error(server, browser, room, name, token):
