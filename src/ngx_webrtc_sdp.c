@@ -2311,7 +2311,13 @@ ngx_webrtc_sdp_write_desc(u_char *buf, size_t size,
                                  "a=ice-lite\r\n");
 
     for (i = 0; i < d->nsections; i++) {
-        ngx_webrtc_sdp_out_lit(&out, i ? " " : "a=group:BUNDLE ");
+        if (i == 0) {
+            ngx_webrtc_sdp_out_lit(&out, "a=group:BUNDLE ");
+
+        } else {
+            ngx_webrtc_sdp_out_lit(&out, " ");
+        }
+
         ngx_webrtc_sdp_out_str(&out, &d->sections[i].mid);
     }
 

@@ -202,6 +202,7 @@ class NginxServer:
         self.proc = None
         self.crashes = None
         self.base_url = "http://127.0.0.1:%d" % self.http_port
+        self.ws_url = "ws://127.0.0.1:%d/ws" % self.http_port
         self.conf_path = self.prefix / "nginx.conf"
         self.error_log = self.prefix / "error.log"
 

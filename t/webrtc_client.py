@@ -123,10 +123,11 @@ class SyntheticVideoTrack(VideoStreamTrack):
     the top rows (draw_frame_number). self.produced[pts] is (frame
     number, time.monotonic() when it was made)."""
 
-    def __init__(self, width=320, height=240, stamp=True):
+    def __init__(self, width=320, height=240, stamp=True, offset=0):
         super().__init__()
         self.width, self.height = width, height
         self.stamp = stamp
+        self.offset = offset    # added to the drawn numbers: who sent it
         y = numpy.arange(height, dtype=numpy.int32)[:, None]
         x = numpy.arange(width, dtype=numpy.int32)[None, :]
         self._base = numpy.zeros((height, width, 3), numpy.uint8)
@@ -148,7 +149,7 @@ class SyntheticVideoTrack(VideoStreamTrack):
         by = int((math.cos(n / 21.0) + 1) / 2 * (self.height - s))
         img[by:by + s, bx:bx + s] = 255
         if self.stamp:
-            draw_frame_number(img, n)
+            draw_frame_number(img, self.offset + n)
         frame = av.VideoFrame.from_ndarray(img, format="rgb24")
         frame.pts = pts
         frame.time_base = time_base
