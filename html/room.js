@@ -500,8 +500,9 @@ function onMessage(c, msg) {
       renderTile(msg.participant);
     }
     if (msg.participant === st.id) {
+      const src = trackSource(msg.track);
       setStatus("A moderator " + (msg.muted ? "muted" : "unmuted") +
-                " your " + trackSource(msg.track) + ".");
+                (src ? " your " + src : " one of your tracks") + ".");
     }
     break;
   }
@@ -542,7 +543,7 @@ function trackSource(id) {
   const st = window.roomState;
   const p = st.participants[st.id];
   const t = p && (p.tracks || []).find((x) => x.id === id);
-  return t ? t.source : "track";
+  return t ? t.source : null;
 }
 
 function onError(c, msg) {
