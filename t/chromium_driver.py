@@ -4,6 +4,11 @@
         async with browser.page() as page:
             await page.navigate(url)
             value = await page.evaluate("window.whipStats()")
+
+    Several tabs in one browser (each its own page target):
+
+        async with browser.new_page() as a, browser.new_page() as b:
+            ...
 """
 
 import asyncio
@@ -16,6 +21,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 
 import requests
 import websockets
@@ -85,6 +91,19 @@ class Chromium:
     def page(self):
         return CdpPage(self.page_ws_url())
 
+    def new_page(self, url="about:blank"):
+        """A CdpPage on a new tab; the tab is closed when the page's
+        `async with` ends."""
+        base = "http://127.0.0.1:%d/json/new?%s" % (
+            self.port, urllib.parse.quote(url, safe=""))
+        r = requests.put(base, timeout=10)
+        if r.status_code == 405:        # older Chromium: GET
+            r = requests.get(base, timeout=10)
+        r.raise_for_status()
+        t = r.json()
+        return CdpPage(t["webSocketDebuggerUrl"], target_id=t["id"],
+                       devtools_port=self.port)
+
     def log_tail(self, lines=40):
         try:
             with open(self.log_path, errors="replace") as f:
@@ -123,8 +142,11 @@ class Chromium:
 class CdpPage:
     """One page target: commands, evaluation, console capture."""
 
-    def __init__(self, ws_url):
+    def __init__(self, ws_url, target_id=None, devtools_port=None):
         self.ws_url = ws_url
+        # set for a tab made by Chromium.new_page(): closed at the end
+        self.target_id = target_id
+        self.devtools_port = devtools_port
         self.ws = None
         self._ids = itertools.count(1)
         self._pending = {}
@@ -146,6 +168,14 @@ class CdpPage:
             self._reader.cancel()
         if self.ws:
             await self.ws.close()
+        if self.target_id:
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, lambda: requests.get(
+                        "http://127.0.0.1:%d/json/close/%s"
+                        % (self.devtools_port, self.target_id), timeout=5))
+            except requests.RequestException:
+                pass
 
     async def _read(self):
         try:
