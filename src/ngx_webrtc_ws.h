@@ -65,8 +65,9 @@ typedef struct {
                                                 in this frame (mask
                                                 phase) */
     u_char                      msg_opcode;  /* TEXT or BINARY while a
-                                                fragmented message is
-                                                assembled, else 0 */
+                                                message is read (in one
+                                                frame or in fragments),
+                                                else 0 */
     size_t                      len;         /* bytes of it in buf */
     u_char                      ctl[125];    /* a control frame's payload */
     size_t                      ctl_len;
@@ -77,15 +78,18 @@ typedef struct {
 typedef struct {
     u_char                      opcode;      /* TEXT, BINARY, CLOSE, PING,
                                                 PONG */
-    u_char                     *data;        /* in reader->buf or ->ctl */
+    u_char                     *data;        /* in reader->buf or ->ctl;
+                                                CLOSE: the reason, after
+                                                the code */
     size_t                      len;
     ngx_uint_t                  close_code;  /* CLOSE: the peer's, 1005
-                                                when none */
+                                                when none; else 0 */
 } ngx_webrtc_ws_message_t;
 
 
 /*
- * Initializes the reader's private state; buf and size must be set.
+ * Initializes the reader's private state; buf and size must be set, and
+ * buf must live as long as the reader.
  */
 void ngx_webrtc_ws_reader_init(ngx_webrtc_ws_reader_t *rd);
 
@@ -94,10 +98,18 @@ void ngx_webrtc_ws_reader_init(ngx_webrtc_ws_reader_t *rd);
  *   NGX_OK      a whole message is in *msg (*pos advanced past it; call
  *               again for the rest of the input: the message's data stays
  *               valid until then),
- *   NGX_AGAIN   all input consumed, no message complete yet,
+ *   NGX_AGAIN   all input consumed (*pos == last), no message complete
+ *               yet: the reader keeps what it has, call again with the
+ *               next bytes read, from any buffer,
  *   NGX_ERROR   a violation: *code is the close code to send (1002, 1003
  *               is not used here: binary messages are returned, 1007,
- *               1009) and *err a short static English reason.
+ *               1009) and *err a short static English reason.  The reader
+ *               is not to be used after it (but for a new init).
+ * Violations are found as soon as the bytes that show them are in: a
+ * message over rd->size on its frame header, text that is not UTF-8 at
+ * its first bad byte.  Control frames between fragments are returned on
+ * their own and leave the message being joined alone.  The reader goes on
+ * reading after a CLOSE message: stopping is the caller's part.
  */
 ngx_int_t ngx_webrtc_ws_read(ngx_webrtc_ws_reader_t *rd, u_char **pos,
     u_char *last, ngx_webrtc_ws_message_t *msg, ngx_uint_t *code,
@@ -113,15 +125,16 @@ size_t ngx_webrtc_ws_frame_header(u_char *buf, ngx_uint_t opcode,
 
 /*
  * Writes a whole close frame with code and reason (truncated to fit 125
- * bytes of payload) into buf, which has room for 127 bytes.  Returns its
- * length.
+ * bytes of payload, between code points; NULL for none) into buf, which
+ * has room for 127 bytes.  A code of 0 or 1005 writes a close frame with
+ * no payload.  Returns its length.
  */
 size_t ngx_webrtc_ws_close_frame(u_char *buf, ngx_uint_t code,
     const char *reason);
 
 /*
  * Whether p..p+len is valid UTF-8 (no overlongs, no surrogates, nothing
- * above U+10FFFF).
+ * above U+10FFFF): 1 or 0.
  */
 ngx_int_t ngx_webrtc_ws_utf8_valid(const u_char *p, size_t len);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 #
-# Writes the seed corpora of the fuzz targets: t/fuzz/corpus/{sdp,rtp,rtcp}.
+# Writes the seed corpora of the fuzz targets:
+# t/fuzz/corpus/{sdp,rtp,rtcp,ws}.
 #
 #   /usr/bin/python3 t/fuzz/make_seeds.py [CORPUS_DIR]
 #
@@ -19,7 +20,13 @@
 # rtcp: SR+SDES, RR, NACK, PLI, FIR, REMB, transport-cc feedback as
 #       libwebrtc writes it, BYE, APP, XR, compounds and padding; plus a
 #       record stream for the target's transport-cc reading of its input.
+# ws:   what a browser sends on the signaling WebSocket (masked text
+#       messages of JSON, pings, a close), fragments with control frames
+#       between them, every length form, and each violation the reader
+#       refuses; the first byte of each is how the target cuts the rest
+#       into reads.
 
+import json
 import os
 import struct
 import sys
@@ -682,18 +689,169 @@ def rtcp_seeds():
     return s
 
 
+# --- WebSocket -----------------------------------------------------------
+
+WS_CONT, WS_TEXT, WS_BINARY = 0x0, 0x1, 0x2
+WS_CLOSE, WS_PING, WS_PONG = 0x8, 0x9, 0xa
+
+# how fuzz_ws.c cuts the input into reads, by its first byte (it also
+# reads each input whole)
+SPLIT_BYTES = 0
+
+
+def split_random(n):
+    """reads of 1 to n + 1 bytes, 1 <= n <= 127"""
+    assert 1 <= n <= 127
+    return n
+
+
+def split_fixed(n):
+    """reads of n bytes, 1 <= n <= 128"""
+    assert 1 <= n <= 128
+    return 127 + n
+
+
+def ws_frame(op, payload=b"", fin=True, rsv=0, form=None, key=None,
+             masked=True, length=None):
+    """a client frame; form forces the 16 or 64-bit length; length lies"""
+    n = len(payload) if length is None else length
+    out = bytes([(0x80 if fin else 0) | rsv << 4 | op])
+    m = 0x80 if masked else 0
+    if form == 64 or (form is None and n > 0xffff):
+        out += bytes([m | 127]) + struct.pack("!Q", n)
+    elif form == 16 or (form is None and n > 125):
+        out += bytes([m | 126]) + struct.pack("!H", n)
+    else:
+        out += bytes([m | n])
+    if not masked:
+        return out + payload
+    key = key or filler(4, len(payload) + op)
+    return out + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def ws_close(code, reason=b""):
+    return ws_frame(WS_CLOSE, struct.pack("!H", code) + reason)
+
+
+def ws_seeds():
+    s = {}
+
+    def text(t, **kw):
+        return ws_frame(WS_TEXT, t.encode(), **kw)
+
+    # RFC 6455 5.7's masked "Hello", and its fragmented form
+    s["rfc-hello.ws"] = bytes([split_random(3)]) + bytes.fromhex(
+        "818537fa213d7f9f4d5158")
+    s["rfc-hello-fragments.ws"] = bytes([SPLIT_BYTES]) + (
+        ws_frame(WS_TEXT, b"Hel", fin=False, key=b"\x37\xfa\x21\x3d") +
+        ws_frame(WS_CONT, b"lo", key=b"\x37\xfa\x21\x3d"))
+
+    # a signaling session as a browser talks it (docs/signaling.md)
+    offer = ("v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
+             "s=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n" +
+             "a=candidate:1 1 udp 2122260223 192.0.2.7 50000 typ host\r\n" *
+             6)
+    s["session.ws"] = bytes([split_fixed(100)]) + b"".join([
+        text('{"type":"join","room":"standup","name":"Alice",'
+             '"token":"demo"}'),
+        text('{"type":"offer","sdp":%s,"tracks":{"0":"microphone",'
+             '"1":"camera"}}' % json.dumps(offer)),
+        text('{"type":"candidate","candidate":"candidate:1 1 udp '
+             '2122260223 192.0.2.7 50000 typ host","mid":"0"}'),
+        ws_frame(WS_PONG, b"\x00\x00\x01\x8c"),
+        text('{"type":"state","audio":false,"video":true}'),
+        text('{"type":"chat","text":"h\u00e9llo \u2603 \U0001f600"}'),
+        text('{"type":"leave"}'),
+        ws_close(1000)])
+
+    # fragments with control frames between them, and empty ones
+    s["fragments-ping.ws"] = bytes([split_random(7)]) + b"".join([
+        text('{"type":"chat",', fin=False),
+        ws_frame(WS_PING, b"are you there?"),
+        ws_frame(WS_CONT, b"", fin=False),
+        ws_frame(WS_PONG, b""),
+        ws_frame(WS_CONT, b'"text":"split"}'),
+        ws_frame(WS_BINARY, filler(40, 1), fin=False),
+        ws_frame(WS_CONT, filler(40, 2), fin=False),
+        ws_frame(WS_CLOSE, b""),
+        ws_frame(WS_CONT, filler(40, 3))])
+
+    # a code point split across fragments and reads
+    s["utf8-split.ws"] = bytes([SPLIT_BYTES]) + b"".join([
+        ws_frame(WS_TEXT, "\u03ba\u1f79".encode()[:3], fin=False),
+        ws_frame(WS_PING, b"\xff"),
+        ws_frame(WS_CONT, "\u03ba\u1f79".encode()[3:] + b"\xf4", fin=False),
+        ws_frame(WS_CONT, b"\x8f\xbf\xbf")])
+
+    # every length form, the longer ones used for short payloads too
+    s["lengths.ws"] = bytes([split_random(100)]) + b"".join([
+        ws_frame(WS_BINARY, b""),
+        ws_frame(WS_BINARY, filler(125, 4)),
+        ws_frame(WS_BINARY, filler(126, 5)),
+        ws_frame(WS_BINARY, filler(3000, 6)),
+        ws_frame(WS_TEXT, b"sixteen", form=16),
+        ws_frame(WS_TEXT, b"sixty-four", form=64),
+        ws_frame(WS_PING, filler(125, 7))])
+    s["length-64-full.ws"] = bytes([split_fixed(128)]) + ws_frame(
+        WS_BINARY, filler(4096, 8), form=64)
+
+    # the size limit (4096): at it over two fragments, then one over
+    s["limit.ws"] = bytes([split_fixed(1)]) + b"".join([
+        ws_frame(WS_BINARY, filler(4000, 9), fin=False),
+        ws_frame(WS_CONT, filler(96, 10)),
+        ws_frame(WS_TEXT, b"x" * 4000, fin=False),
+        ws_frame(WS_CONT, b"x" * 97)])
+    s["too-big-header.ws"] = bytes([split_random(2)]) + ws_frame(
+        WS_BINARY, length=1 << 40)
+
+    # close frames: code and reason, none, one byte, bad code, bad reason
+    s["close-reason.ws"] = bytes([split_random(5)]) + ws_close(
+        4001, "r\u00e9union termin\u00e9e".encode())
+    s["close-empty.ws"] = bytes([SPLIT_BYTES]) + ws_frame(WS_CLOSE)
+    s["close-one-byte.ws"] = bytes([split_random(1)]) + ws_frame(
+        WS_CLOSE, b"\x03")
+    s["close-bad-code.ws"] = bytes([split_random(9)]) + ws_close(1005)
+    s["close-bad-reason.ws"] = bytes([split_random(9)]) + ws_close(
+        1000, b"\xc0\xaf")
+
+    # violations: text not UTF-8, unmasked, reserved bits and opcodes,
+    # a long ping, an orphan continuation, a message inside a message,
+    # a length with its top bit set
+    s["bad-utf8.ws"] = bytes([split_random(4)]) + text("ok") + ws_frame(
+        WS_TEXT, b"surrogate \xed\xa0\x80")
+    s["bad-utf8-end.ws"] = bytes([split_random(4)]) + ws_frame(
+        WS_TEXT, b"cut \xe2\x82")
+    s["unmasked.ws"] = bytes([split_random(1)]) + ws_frame(
+        WS_TEXT, b"server?", masked=False)
+    s["rsv.ws"] = bytes([split_random(3)]) + ws_frame(WS_TEXT, b"deflated?",
+                                                      rsv=4)
+    s["opcode.ws"] = bytes([split_random(3)]) + ws_frame(0x3, b"?")
+    s["ping-long.ws"] = bytes([split_random(3)]) + ws_frame(
+        WS_PING, filler(126, 11))
+    s["ping-fragmented.ws"] = bytes([split_random(3)]) + ws_frame(
+        WS_PING, b"a", fin=False)
+    s["orphan-cont.ws"] = bytes([split_random(3)]) + ws_frame(WS_CONT, b"a")
+    s["nested.ws"] = bytes([split_random(3)]) + ws_frame(
+        WS_TEXT, b"a", fin=False) + ws_frame(WS_BINARY, b"b")
+    s["length-top-bit.ws"] = bytes([split_random(3)]) + ws_frame(
+        WS_BINARY, length=1 << 63)
+
+    return s
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     total = 0
+    max_len = {"rtp": 1500, "rtcp": 1500, "ws": 16384}
 
     for target, seeds in (("sdp", sdp_seeds()), ("rtp", rtp_seeds()),
-                          ("rtcp", rtcp_seeds())):
+                          ("rtcp", rtcp_seeds()), ("ws", ws_seeds())):
         d = os.path.join(root, target)
         os.makedirs(d, exist_ok=True)
 
         for name, data in sorted(seeds.items()):
-            if target != "sdp":
-                assert len(data) <= 1500, name
+            if target in max_len:
+                assert len(data) <= max_len[target], name
             with open(os.path.join(d, name), "wb") as f:
                 f.write(data)
             total += len(data)
