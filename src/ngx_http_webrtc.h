@@ -52,7 +52,7 @@ ngx_int_t ngx_http_webrtc_endpoint_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_webrtc_status_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_webrtc_call_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_webrtc_admin_handler(ngx_http_request_t *r);
-void ngx_http_webrtc_call_read_mail(void);
+void ngx_http_webrtc_call_deliver(ngx_webrtc_mail_t *m);
 
 ngx_int_t ngx_http_webrtc_add_header(ngx_http_request_t *r, char *key,
     ngx_str_t *value);

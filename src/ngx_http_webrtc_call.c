@@ -43,7 +43,6 @@ static void ngx_http_webrtc_call_state(ngx_http_webrtc_call_peer_t *lp,
     ngx_webrtc_json_t *msg);
 static void ngx_http_webrtc_call_relay(ngx_http_webrtc_call_peer_t *lp,
     ngx_str_t *type, ngx_webrtc_json_t *msg);
-static void ngx_http_webrtc_call_deliver(ngx_webrtc_mail_t *m);
 static ngx_uint_t ngx_http_webrtc_call_valid_room(ngx_str_t *room);
 
 
@@ -816,20 +815,8 @@ ngx_http_webrtc_call_post(ngx_http_webrtc_call_peer_t *lp,
 }
 
 
-/* this worker's inbox: room events for the peers it holds */
+/* a room event for the peers this worker holds */
 void
-ngx_http_webrtc_call_read_mail(void)
-{
-    ngx_webrtc_mail_t  *m;
-
-    while ((m = ngx_webrtc_call_next_mail()) != NULL) {
-        ngx_http_webrtc_call_deliver(m);
-        ngx_webrtc_call_free_mail(m);
-    }
-}
-
-
-static void
 ngx_http_webrtc_call_deliver(ngx_webrtc_mail_t *m)
 {
     ngx_queue_t                  *q, *next;

@@ -105,7 +105,7 @@ typedef struct {
 
 
 ngx_int_t ngx_http_webrtc_call_handler(ngx_http_request_t *r);
-void ngx_http_webrtc_call_read_mail(void);
+void ngx_http_webrtc_call_deliver(ngx_webrtc_mail_t *m);
 ngx_int_t ngx_http_webrtc_call_send(ngx_http_webrtc_call_peer_t *lp,
     ngx_webrtc_json_t *msg);
 ngx_int_t ngx_http_webrtc_call_error(ngx_http_webrtc_call_peer_t *lp,

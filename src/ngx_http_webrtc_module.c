@@ -297,7 +297,7 @@ ngx_http_webrtc_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    ngx_webrtc_call_set_mail_handler(ngx_http_webrtc_call_read_mail);
+    ngx_webrtc_call_set_mail_handler(ngx_http_webrtc_call_deliver);
 
     return NGX_OK;
 }

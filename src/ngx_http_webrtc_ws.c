@@ -50,6 +50,7 @@ static void ngx_http_webrtc_ws_input(ngx_http_webrtc_ws_t *ws, u_char *pos,
 static ngx_int_t ngx_http_webrtc_ws_queue(ngx_http_webrtc_ws_t *ws,
     ngx_uint_t opcode, u_char *data, size_t len);
 static void ngx_http_webrtc_ws_flush(ngx_http_webrtc_ws_t *ws);
+static void ngx_http_webrtc_ws_drop_unsent(ngx_http_webrtc_ws_t *ws);
 static void ngx_http_webrtc_ws_timer(ngx_event_t *ev);
 static void ngx_http_webrtc_ws_set_done(ngx_http_webrtc_ws_t *ws);
 static void ngx_http_webrtc_ws_finish(ngx_http_webrtc_ws_t *ws);
@@ -432,6 +433,10 @@ ngx_http_webrtc_ws_send(ngx_http_webrtc_ws_t *ws, u_char *data, size_t len)
         ngx_log_error(NGX_LOG_WARN, ws->connection->log, 0,
                       "webrtc ws: the client reads too slowly "
                       "(%uz bytes queued), closing with 1008", ws->queued);
+
+        /* what it has not begun to read is dropped: the close is next */
+        ngx_http_webrtc_ws_drop_unsent(ws);
+
         ngx_http_webrtc_ws_close(ws, NGX_WEBRTC_WS_POLICY,
                                  "reading too slowly");
         return NGX_ERROR;
@@ -486,6 +491,28 @@ ngx_http_webrtc_ws_close(ngx_http_webrtc_ws_t *ws, ngx_uint_t code,
 
     if (ngx_queue_empty(&ws->out)) {
         ngx_http_webrtc_ws_set_done(ws);
+    }
+}
+
+
+static void
+ngx_http_webrtc_ws_drop_unsent(ngx_http_webrtc_ws_t *ws)
+{
+    ngx_queue_t                 *q, *next;
+    ngx_http_webrtc_ws_frame_t  *f;
+
+    for (q = ngx_queue_head(&ws->out);
+         q != ngx_queue_sentinel(&ws->out);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        f = ngx_queue_data(q, ngx_http_webrtc_ws_frame_t, queue);
+
+        if (f->sent == 0) {
+            ngx_queue_remove(q);
+            ws->queued -= f->len;
+            ngx_free(f);
+        }
     }
 }
 

@@ -377,13 +377,14 @@ ngx_int_t ngx_webrtc_call_find_peer(ngx_str_t *room, ngx_str_t *id,
     ngx_webrtc_peer_t *copy);
 ngx_int_t ngx_webrtc_call_list(ngx_pool_t *pool, ngx_webrtc_call_t **calls,
     ngx_uint_t *n);
+ngx_int_t ngx_webrtc_call_mute(ngx_str_t *room, ngx_str_t *peer_id,
+    uint32_t track, ngx_uint_t muted);
 ngx_int_t ngx_webrtc_call_post(ngx_str_t *room, u_char *to, u_char *except,
     ngx_uint_t flags, u_char *data, size_t len, ngx_log_t *log);
-ngx_webrtc_mail_t *ngx_webrtc_call_next_mail(void);
-void ngx_webrtc_call_free_mail(ngx_webrtc_mail_t *mail);
 void ngx_webrtc_call_lock(void);
 void ngx_webrtc_call_unlock(void);
-void ngx_webrtc_call_set_mail_handler(void (*handler)(void));
+void ngx_webrtc_call_set_mail_handler(
+    void (*handler)(ngx_webrtc_mail_t *mail));
 
 ngx_int_t ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out);
 

@@ -30,10 +30,13 @@ static void ngx_webrtc_call_remove_peer(ngx_webrtc_shm_ctx_t *ctx,
 static ngx_int_t ngx_webrtc_call_post_locked(ngx_webrtc_shm_ctx_t *ctx,
     ngx_webrtc_call_t *call, ngx_uint_t worker, u_char *to, u_char *except,
     ngx_uint_t flags, u_char *data, size_t len);
+static void ngx_webrtc_call_fill_mail(ngx_webrtc_mail_t *m,
+    ngx_str_t *room, u_char *to, u_char *except, ngx_uint_t flags,
+    u_char *data, size_t len);
 static void ngx_webrtc_call_wake(ngx_uint_t worker);
 
 
-static void  (*ngx_webrtc_call_mail_handler)(void);
+static void  (*ngx_webrtc_call_mail_handler)(ngx_webrtc_mail_t *mail);
 
 
 static ngx_webrtc_call_t *
@@ -258,6 +261,76 @@ ngx_webrtc_call_find_peer(ngx_str_t *room, ngx_str_t *id,
 }
 
 
+/*
+ * A moderator's mute of a peer's track: marked in the peer's record, and
+ * its source stops at the publisher's worker (NGX_DECLINED: no such
+ * track).
+ */
+ngx_int_t
+ngx_webrtc_call_mute(ngx_str_t *room, ngx_str_t *peer_id, uint32_t track,
+    ngx_uint_t muted)
+{
+    u_char                 *p;
+    ngx_int_t               rc;
+    ngx_str_t               stream;
+    ngx_uint_t              i, source;
+    ngx_queue_t            *q;
+    ngx_webrtc_peer_t      *peer;
+    ngx_webrtc_call_t      *call;
+    ngx_webrtc_shm_ctx_t   *ctx;
+    u_char                  name[NGX_WEBRTC_ROOM_LEN];
+
+    ctx = ngx_webrtc_worker.shm;
+    rc = NGX_DECLINED;
+    source = NGX_WEBRTC_MAX_TRACKS;
+
+    if (peer_id->len != NGX_WEBRTC_PEER_ID_LEN
+        || room->len > NGX_WEBRTC_ROOM_LEN - 1 - NGX_WEBRTC_PEER_ID_LEN)
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    call = ngx_webrtc_call_find(ctx, room);
+
+    for (q = call ? ngx_queue_head(&call->peers) : NULL;
+         q && q != ngx_queue_sentinel(&call->peers);
+         q = ngx_queue_next(q))
+    {
+        peer = ngx_queue_data(q, ngx_webrtc_peer_t, queue);
+
+        if (ngx_memcmp(peer->id, peer_id->data, NGX_WEBRTC_PEER_ID_LEN)
+            != 0)
+        {
+            continue;
+        }
+
+        for (i = 0; i < peer->ntracks; i++) {
+            if (peer->tracks[i].id == track) {
+                peer->tracks[i].muted = muted ? 1 : 0;
+                source = peer->tracks[i].source;
+                rc = NGX_OK;
+            }
+        }
+
+        break;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    p = ngx_sprintf(name, "%V~%V", room, peer_id);
+    stream.data = name;
+    stream.len = p - name;
+
+    return ngx_webrtc_source_mute(&stream, source, muted);
+}
+
+
 /* copies of every call room, with npeers, for the admin API */
 ngx_int_t
 ngx_webrtc_call_list(ngx_pool_t *pool, ngx_webrtc_call_t **calls,
@@ -324,16 +397,18 @@ ngx_webrtc_call_post(ngx_str_t *room, u_char *to, u_char *except,
     ngx_uint_t flags, u_char *data, size_t len, ngx_log_t *log)
 {
     ngx_int_t              rc;
-    ngx_uint_t             i, nworkers;
+    ngx_uint_t             i, nworkers, here;
     ngx_queue_t           *q;
     ngx_webrtc_peer_t     *p;
     ngx_webrtc_call_t     *call;
+    ngx_webrtc_mail_t     *local;
     ngx_webrtc_shm_ctx_t  *ctx;
     u_char                 woken[NGX_WEBRTC_MAX_WORKERS];
 
     ctx = ngx_webrtc_worker.shm;
     nworkers = ngx_webrtc_worker.conf->nworkers;
     rc = NGX_DECLINED;
+    here = 0;
 
     ngx_memzero(woken, sizeof(woken));
 
@@ -371,6 +446,12 @@ ngx_webrtc_call_post(ngx_str_t *room, u_char *to, u_char *except,
             }
         }
 
+        if (i == (ngx_uint_t) ngx_worker) {
+            /* our own peers: delivered below, without the inbox */
+            here = 1;
+            continue;
+        }
+
         rc = ngx_webrtc_call_post_locked(ctx, call, i, to, except, flags,
                                          data, len);
         if (rc == NGX_OK) {
@@ -392,7 +473,46 @@ ngx_webrtc_call_post(ngx_str_t *room, u_char *to, u_char *except,
         }
     }
 
+    if (here) {
+        local = ngx_alloc(sizeof(ngx_webrtc_mail_t) + len, log);
+        if (local == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_webrtc_call_fill_mail(local, room, to, except, flags, data, len);
+
+        if (ngx_webrtc_call_mail_handler) {
+            ngx_webrtc_call_mail_handler(local);
+        }
+
+        ngx_free(local);
+        rc = NGX_OK;
+    }
+
     return rc;
+}
+
+
+static void
+ngx_webrtc_call_fill_mail(ngx_webrtc_mail_t *m, ngx_str_t *room, u_char *to,
+    u_char *except, ngx_uint_t flags, u_char *data, size_t len)
+{
+    ngx_memcpy(m->room, room->data, room->len);
+    m->room_len = room->len;
+    ngx_memzero(m->to, NGX_WEBRTC_PEER_ID_LEN);
+    ngx_memzero(m->except, NGX_WEBRTC_PEER_ID_LEN);
+
+    if (to) {
+        ngx_memcpy(m->to, to, NGX_WEBRTC_PEER_ID_LEN);
+    }
+
+    if (except) {
+        ngx_memcpy(m->except, except, NGX_WEBRTC_PEER_ID_LEN);
+    }
+
+    m->flags = flags;
+    m->len = len;
+    ngx_memcpy(m->data, data, len);
 }
 
 
@@ -402,6 +522,7 @@ ngx_webrtc_call_post_locked(ngx_webrtc_shm_ctx_t *ctx,
     ngx_uint_t flags, u_char *data, size_t len)
 {
     size_t              size;
+    ngx_str_t           name;
     ngx_webrtc_mail_t  *m;
 
     size = sizeof(ngx_webrtc_mail_t) + len;
@@ -419,22 +540,10 @@ ngx_webrtc_call_post_locked(ngx_webrtc_shm_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    ngx_memcpy(m->room, call->name, call->node.str.len);
-    m->room_len = call->node.str.len;
-    ngx_memzero(m->to, NGX_WEBRTC_PEER_ID_LEN);
-    ngx_memzero(m->except, NGX_WEBRTC_PEER_ID_LEN);
+    name.data = call->name;
+    name.len = call->node.str.len;
 
-    if (to) {
-        ngx_memcpy(m->to, to, NGX_WEBRTC_PEER_ID_LEN);
-    }
-
-    if (except) {
-        ngx_memcpy(m->except, except, NGX_WEBRTC_PEER_ID_LEN);
-    }
-
-    m->flags = flags;
-    m->len = len;
-    ngx_memcpy(m->data, data, len);
+    ngx_webrtc_call_fill_mail(m, &name, to, except, flags, data, len);
 
     ngx_queue_insert_tail(&ctx->sh->inbox[worker], &m->queue);
     ctx->sh->inbox_size[worker] += size;
@@ -450,13 +559,6 @@ ngx_webrtc_call_wake(ngx_uint_t worker)
     ngx_webrtc_conf_t  *wcf;
 
     wcf = ngx_webrtc_worker.conf;
-
-    if (worker == (ngx_uint_t) ngx_worker) {
-        /* our own: handled from the posted flush, after this handler */
-        ngx_webrtc_worker.mail = 1;
-        ngx_webrtc_post_flush();
-        return;
-    }
 
     one = 1;
 
@@ -525,20 +627,24 @@ ngx_webrtc_call_unlock(void)
 
 
 void
-ngx_webrtc_call_set_mail_handler(void (*handler)(void))
+ngx_webrtc_call_set_mail_handler(void (*handler)(ngx_webrtc_mail_t *mail))
 {
     ngx_webrtc_call_mail_handler = handler;
 }
 
 
-/* from the wake-up handler and the posted flush: read the inbox */
+/* from the wake-up handler: this worker's inbox, message by message */
 void
 ngx_webrtc_call_read_mail(void)
 {
-    ngx_webrtc_worker.mail = 0;
+    ngx_webrtc_mail_t  *m;
 
-    if (ngx_webrtc_call_mail_handler) {
-        ngx_webrtc_call_mail_handler();
+    while ((m = ngx_webrtc_call_next_mail()) != NULL) {
+        if (ngx_webrtc_call_mail_handler) {
+            ngx_webrtc_call_mail_handler(m);
+        }
+
+        ngx_webrtc_call_free_mail(m);
     }
 }
 

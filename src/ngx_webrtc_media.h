@@ -154,7 +154,6 @@ typedef struct {
     ngx_webrtc_conf_t          *conf;
     ngx_webrtc_shm_ctx_t       *shm;
     uint64_t                    tie_breaker;
-    unsigned                    mail:1;      /* our own inbox has mail */
 } ngx_webrtc_worker_t;
 
 
@@ -172,6 +171,8 @@ void ngx_webrtc_shm_reap(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *conf,
 
 /* ngx_webrtc_call.c */
 void ngx_webrtc_call_read_mail(void);
+ngx_webrtc_mail_t *ngx_webrtc_call_next_mail(void);
+void ngx_webrtc_call_free_mail(ngx_webrtc_mail_t *mail);
 void ngx_webrtc_call_reap(ngx_log_t *log);
 
 /* ngx_webrtc_room.c */

@@ -418,10 +418,6 @@ ngx_webrtc_udp_flush(void)
 static void
 ngx_webrtc_udp_flush_handler(ngx_event_t *ev)
 {
-    if (ngx_webrtc_worker.mail) {
-        ngx_webrtc_call_read_mail();
-    }
-
     ngx_webrtc_room_wake();
     ngx_webrtc_udp_flush();
 }

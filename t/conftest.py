@@ -52,6 +52,9 @@ MODULE_ORDER = [
     "test_whep_loss",
     "test_whep_chromium",
     "test_whep_rtcp",
+    "test_room_signaling",
+    "test_room_aiortc",
+    "test_room_chromium",
 ]
 
 CONF_TEMPLATE = """\

@@ -6,6 +6,7 @@ tells who sent it; the tests check decoded frames, not counters.
 """
 
 import asyncio
+import json
 import time
 
 from room_client import RoomPeer
@@ -135,5 +136,103 @@ def test_watch_only_participant(nginx, report):
         finally:
             await pub.close()
             await viewer.close()
+
+    asyncio.run(main())
+
+
+def admin(nginx, method, path, body=None, token="admin-secret"):
+    headers = {"Authorization": "Bearer %s" % token} if token else {}
+    return nginx.request(method, "/webrtc/rooms" + path, token=None,
+                         headers=headers,
+                         data=None if body is None else json.dumps(body))
+
+
+def test_moderation(nginx, report):
+    async def main():
+        peers = [RoomPeer(nginx.ws_url, "mod", "m%d" % i,
+                          offset=10000 * (i + 1)) for i in range(3)]
+        try:
+            for p in peers:
+                await p.join()
+                await p.publish()
+            await decodes_all(peers, peers)
+            loop = asyncio.get_event_loop()
+
+            def call(*a, **kw):
+                return loop.run_in_executor(None, lambda: admin(*a, **kw))
+
+            # the API wants its token
+            assert (await call(nginx, "GET", "", token=None)).status_code \
+                == 401
+            assert (await call(nginx, "GET", "", token="bad")).status_code \
+                == 401
+            r = await call(nginx, "GET", "/mod")
+            assert r.status_code == 200
+            room = r.json()
+            assert len(room["participants"]) == 3
+            assert (await call(nginx, "GET", "/nope")).status_code == 404
+
+            # mute m0's video: nobody decodes it any more
+            target = peers[0]
+            video = [t for t in room["participants"]
+                     if t["id"] == target.id][0]["tracks"]
+            video = [t["id"] for t in video if t["kind"] == "video"][0]
+            r = await call(nginx, "POST", "/mod/mute",
+                           {"track": video, "muted": True})
+            assert r.status_code == 200, r.text
+            t_mute = time.monotonic()
+            for p in peers[1:]:
+                m = await p.wait_for(lambda m: m["type"] == "muted", 5)
+                assert m["track"] == video and m["muted"] is True
+            await asyncio.sleep(1.5)
+            for p in peers[1:]:
+                assert p.frames_from(target.offset,
+                                     since=t_mute + 0.5) == []
+                assert len(p.frames_from(peers[2 if p is peers[1] else 1]
+                                         .offset, since=t_mute + 0.5)) > 10
+            report("mute: no frame of the muted video 0.5 s after the "
+                   "API call; the others' videos go on")
+
+            # unmute: it comes back (the server asks for a keyframe)
+            r = await call(nginx, "POST", "/mod/mute",
+                           {"track": video, "muted": False})
+            assert r.status_code == 200
+            await decodes_all(peers[1:], [target], frames=10)
+            report("unmute: decoded again")
+
+            # remove m1: it is told and closed with 4003, the others
+            # hear it left, and its video stops for them
+            gone = peers[1]
+            r = await call(nginx, "POST", "/mod/remove",
+                           {"participant": gone.id})
+            assert r.status_code == 200
+            t_rm = time.monotonic()
+            m = await gone.wait_for(lambda m: m["type"] == "removed", 5)
+            await gone.wait_for(lambda m: m["type"] == "_closed", 5)
+            assert gone.closed[0] == 4003, gone.closed
+            for p in (peers[0], peers[2]):
+                m = await p.wait_for(lambda m: m["type"] == "participant-left"
+                                     and m["id"] == gone.id, 5)
+                assert m["reason"] == "removed"
+            await asyncio.sleep(1.5)
+            for p in (peers[0], peers[2]):
+                assert p.frames_from(gone.offset, since=t_rm + 0.5) == []
+            assert (await call(nginx, "POST", "/mod/remove",
+                               {"participant": gone.id})).status_code == 404
+            report("remove: closed with 4003, its media stopped for the "
+                   "others within 0.5 s")
+
+            # close the room: everyone gets room-closed and 4004
+            r = await call(nginx, "DELETE", "/mod")
+            assert r.status_code == 200
+            for p in (peers[0], peers[2]):
+                await p.wait_for(lambda m: m["type"] == "room-closed", 5)
+                await p.wait_for(lambda m: m["type"] == "_closed", 5)
+                assert p.closed[0] == 4004
+            await asyncio.sleep(0.5)
+            assert (await call(nginx, "GET", "/mod")).status_code == 404
+        finally:
+            for p in peers:
+                await p.close()
 
     asyncio.run(main())
