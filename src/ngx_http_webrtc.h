@@ -42,6 +42,8 @@ typedef struct {
     size_t                      ws_max_message;
     size_t                      ws_max_queue;
     ngx_str_t                   admin_token;
+    ngx_flag_t                  call_whip;   /* WHIP publishers join the
+                                                call of their room */
 } ngx_http_webrtc_loc_conf_t;
 
 
@@ -52,6 +54,8 @@ ngx_int_t ngx_http_webrtc_endpoint_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_webrtc_status_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_webrtc_call_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_webrtc_admin_handler(ngx_http_request_t *r);
+void ngx_http_webrtc_call_whip(ngx_http_request_t *r, ngx_str_t *room,
+    ngx_webrtc_session_rec_t *rec);
 void ngx_http_webrtc_call_deliver(ngx_webrtc_mail_t *m);
 
 ngx_int_t ngx_http_webrtc_add_header(ngx_http_request_t *r, char *key,

@@ -33,8 +33,6 @@ static ngx_http_webrtc_call_room_t *ngx_http_webrtc_call_room_conf(
 static ngx_int_t ngx_http_webrtc_call_token(ngx_http_request_t *r,
     ngx_http_webrtc_call_room_t *rc, ngx_str_t *given, ngx_uint_t *publish);
 static ngx_int_t ngx_http_webrtc_call_token_eq(ngx_str_t *a, ngx_str_t *b);
-static ngx_webrtc_json_t *ngx_http_webrtc_call_peer_json(
-    ngx_webrtc_peer_t *p);
 static ngx_webrtc_json_t *ngx_http_webrtc_call_ice_servers(
     ngx_http_request_t *r);
 static void ngx_http_webrtc_call_chat(ngx_http_webrtc_call_peer_t *lp,
@@ -465,7 +463,7 @@ ngx_http_webrtc_call_token_eq(ngx_str_t *a, ngx_str_t *b)
 }
 
 
-static ngx_webrtc_json_t *
+ngx_webrtc_json_t *
 ngx_http_webrtc_call_peer_json(ngx_webrtc_peer_t *p)
 {
     ngx_uint_t          i;
@@ -748,6 +746,70 @@ ngx_http_webrtc_call_closed(ngx_http_webrtc_ws_t *ws)
     (void) ngx_http_webrtc_call_post(lp, out, NULL, NULL,
                                      NGX_WEBRTC_MAIL_TEXT
                                      |NGX_WEBRTC_MAIL_SYNC);
+}
+
+
+/* a WHIP publisher into a call's room: a participant of it */
+void
+ngx_http_webrtc_call_whip(ngx_http_request_t *r, ngx_str_t *room,
+    ngx_webrtc_session_rec_t *rec)
+{
+    u_char             *text;
+    size_t              len;
+    ngx_uint_t          i;
+    ngx_webrtc_peer_t   peer;
+    ngx_webrtc_json_t  *out, *tracks;
+
+    if (ngx_webrtc_call_join_whip(room, rec, &peer, r->connection->log)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "webrtc call \"%V\": the WHIP publisher cannot join",
+                      room);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "webrtc call \"%V\": the WHIP publisher joined as %*s",
+                  room, (size_t) NGX_WEBRTC_PEER_ID_LEN, peer.id);
+
+    out = ngx_webrtc_json_object();
+    (void) ngx_webrtc_json_set_cstr(out, "type", "participant-joined");
+    (void) ngx_webrtc_json_set(out, "participant",
+                               ngx_http_webrtc_call_peer_json(&peer));
+
+    text = ngx_webrtc_json_dump(out, &len);
+    ngx_webrtc_json_free(out);
+
+    if (text) {
+        (void) ngx_webrtc_call_post(room, NULL, peer.id, NGX_WEBRTC_MAIL_TEXT,
+                                    text, len, r->connection->log);
+        ngx_webrtc_json_free_text(text);
+    }
+
+    out = ngx_webrtc_json_object();
+    tracks = ngx_webrtc_json_array();
+
+    for (i = 0; i < peer.ntracks; i++) {
+        (void) ngx_webrtc_json_append(tracks,
+                      ngx_http_webrtc_call_track_json(peer.id,
+                                                      &peer.tracks[i]));
+    }
+
+    (void) ngx_webrtc_json_set_cstr(out, "type", "published");
+    (void) ngx_webrtc_json_set_str(out, "participant", peer.id,
+                                   NGX_WEBRTC_PEER_ID_LEN);
+    (void) ngx_webrtc_json_set(out, "tracks", tracks);
+
+    text = ngx_webrtc_json_dump(out, &len);
+    ngx_webrtc_json_free(out);
+
+    if (text) {
+        (void) ngx_webrtc_call_post(room, NULL, peer.id,
+                                    NGX_WEBRTC_MAIL_TEXT|NGX_WEBRTC_MAIL_SYNC,
+                                    text, len, r->connection->log);
+        ngx_webrtc_json_free_text(text);
+    }
 }
 
 

@@ -53,6 +53,8 @@ typedef struct {
     u_char                      muted;
     uint32_t                    track_id;    /* PUB: ours; SUB: from's */
     u_char                      from[NGX_WEBRTC_PEER_ID_LEN];  /* SUB */
+    u_char                      stream[NGX_WEBRTC_ROOM_LEN];   /* its room */
+    u_char                      stream_len;
     u_char                      source;      /* SUB: in from's room */
     uint32_t                    ssrc;        /* PUB: offered; SUB: ours */
     uint32_t                    rtx_ssrc;
@@ -112,6 +114,7 @@ ngx_int_t ngx_http_webrtc_call_error(ngx_http_webrtc_call_peer_t *lp,
     const char *code, const char *reason);
 ngx_webrtc_json_t *ngx_http_webrtc_call_track_json(u_char *peer_id,
     ngx_webrtc_call_track_t *t);
+ngx_webrtc_json_t *ngx_http_webrtc_call_peer_json(ngx_webrtc_peer_t *p);
 ngx_int_t ngx_http_webrtc_call_post(ngx_http_webrtc_call_peer_t *lp,
     ngx_webrtc_json_t *msg, u_char *to, u_char *except, ngx_uint_t flags);
 

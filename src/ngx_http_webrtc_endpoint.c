@@ -842,6 +842,10 @@ ngx_http_webrtc_answer(ngx_http_request_t *r, ngx_webrtc_sdp_offer_t *offer)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (rec.kind == NGX_WEBRTC_KIND_WHIP && wlcf->call_whip) {
+        ngx_http_webrtc_call_whip(r, &args.room, &rec);
+    }
+
     port = rec.port;
     announce = wcf->announce->elts;
 

@@ -159,6 +159,13 @@ static ngx_command_t  ngx_http_webrtc_commands[] = {
       0,
       ngx_http_webrtc_admin_handler },
 
+    { ngx_string("webrtc_call_whip"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webrtc_loc_conf_t, call_whip),
+      NULL },
+
     { ngx_string("webrtc_admin_token"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -226,6 +233,7 @@ ngx_http_webrtc_create_loc_conf(ngx_conf_t *cf)
     conf->takeover = NGX_CONF_UNSET;
     conf->ws_max_message = NGX_CONF_UNSET_SIZE;
     conf->ws_max_queue = NGX_CONF_UNSET_SIZE;
+    conf->call_whip = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -258,6 +266,7 @@ ngx_http_webrtc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->ws_max_queue, prev->ws_max_queue,
                               1024 * 1024);
     ngx_conf_merge_str_value(conf->admin_token, prev->admin_token, "");
+    ngx_conf_merge_value(conf->call_whip, prev->call_whip, 0);
 
     if (conf->ws_max_message < 1024) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -391,20 +391,15 @@ ngx_http_webrtc_peer_parse(ngx_http_webrtc_call_peer_t *lp, ngx_str_t *sdp,
 static ngx_int_t
 ngx_http_webrtc_peer_create_session(ngx_http_webrtc_call_peer_t *lp)
 {
-    u_char                     *p;
     ngx_int_t                   rc;
     ngx_webrtc_session_rec_t    rec;
     ngx_webrtc_session_args_t   args;
-    u_char                      name[NGX_WEBRTC_ROOM_LEN];
-
-    p = ngx_sprintf(name, "%V~%*s", &lp->room,
-                    (size_t) NGX_WEBRTC_PEER_ID_LEN, lp->id);
 
     ngx_memzero(&args, sizeof(ngx_webrtc_session_args_t));
 
     args.kind = NGX_WEBRTC_KIND_PEER;
-    args.room.data = name;
-    args.room.len = p - name;
+    args.room.data = lp->peer->stream;
+    args.room.len = lp->peer->stream_len;
     args.placement = NGX_WEBRTC_PLACE_LOCAL;
     args.offer = lp->remote;
 
@@ -433,13 +428,10 @@ ngx_http_webrtc_peer_create_session(ngx_http_webrtc_call_peer_t *lp)
 static ngx_int_t
 ngx_http_webrtc_peer_apply(ngx_http_webrtc_call_peer_t *lp)
 {
-    u_char                   *p;
     ngx_uint_t                i;
     ngx_webrtc_track_t       *t;
     ngx_http_webrtc_mline_t  *ml;
     ngx_webrtc_peer_track_t   tracks[NGX_HTTP_WEBRTC_MAX_MLINES];
-    u_char                    names[NGX_HTTP_WEBRTC_MAX_MLINES]
-                                   [NGX_WEBRTC_ROOM_LEN];
 
     ngx_memzero(tracks, lp->nmlines * sizeof(ngx_webrtc_peer_track_t));
 
@@ -474,10 +466,8 @@ ngx_http_webrtc_peer_apply(ngx_http_webrtc_call_peer_t *lp)
         case NGX_HTTP_WEBRTC_MLINE_SUB:
             t->role = NGX_WEBRTC_ROLE_SUB;
             t->source = ml->source;
-            p = ngx_sprintf(names[i], "%V~%*s", &lp->room,
-                            (size_t) NGX_WEBRTC_PEER_ID_LEN, ml->from);
-            tracks[i].from.data = names[i];
-            tracks[i].from.len = p - names[i];
+            tracks[i].from.data = ml->stream;
+            tracks[i].from.len = ml->stream_len;
             break;
 
         default:
@@ -772,7 +762,6 @@ ngx_http_webrtc_peer_sync(ngx_http_webrtc_call_peer_t *lp)
     ngx_webrtc_call_track_t  *t;
     ngx_http_webrtc_mline_t  *ml;
     ngx_webrtc_sdp_source_t   sources[NGX_WEBRTC_MAX_TRACKS];
-    u_char                    buf[NGX_WEBRTC_ROOM_LEN];
 
     if (lp->session.len == 0 || lp->offer_out || lp->ws->closing) {
         lp->sync = 1;
@@ -839,10 +828,8 @@ ngx_http_webrtc_peer_sync(ngx_http_webrtc_call_peer_t *lp)
             continue;
         }
 
-        p = ngx_sprintf(buf, "%V~%*s", &lp->room,
-                        (size_t) NGX_WEBRTC_PEER_ID_LEN, q->id);
-        name.data = buf;
-        name.len = p - buf;
+        name.data = q->stream;
+        name.len = q->stream_len;
 
         if (ngx_webrtc_room_sources(&name, sources, &nsrc) != NGX_OK) {
             continue;
@@ -1012,6 +999,8 @@ ngx_http_webrtc_peer_subscribe(ngx_http_webrtc_call_peer_t *lp,
     ml->track_id = t->id;
     ml->source = t->source;
     ngx_memcpy(ml->from, q->id, NGX_WEBRTC_PEER_ID_LEN);
+    ngx_memcpy(ml->stream, q->stream, q->stream_len);
+    ml->stream_len = q->stream_len;
     ml->ssrc = ngx_webrtc_random_ssrc();
     ml->rtx_ssrc = ml->has_rtx ? ngx_webrtc_random_ssrc() : 0;
 

@@ -240,8 +240,10 @@ typedef struct {
     unsigned                    whip:1;      /* a WHIP publisher */
     ngx_uint_t                  worker;      /* its signaling worker */
     ngx_pid_t                   pid;
-    ngx_webrtc_room_t          *stream;      /* its published sources */
-    ngx_webrtc_session_rec_t   *session;     /* its media, if any */
+    u_char                      stream[NGX_WEBRTC_ROOM_LEN];  /* the room
+                                                of its published sources */
+    u_char                      stream_len;
+    u_char                      session[NGX_WEBRTC_ID_LEN];   /* WHIP */
     ngx_uint_t                  ntracks;
     ngx_webrtc_call_track_t     tracks[NGX_WEBRTC_PEER_TRACKS];
     uint32_t                    next_track;
@@ -379,6 +381,8 @@ ngx_int_t ngx_webrtc_call_list(ngx_pool_t *pool, ngx_webrtc_call_t **calls,
     ngx_uint_t *n);
 ngx_int_t ngx_webrtc_call_mute(ngx_str_t *room, ngx_str_t *peer_id,
     uint32_t track, ngx_uint_t muted);
+ngx_int_t ngx_webrtc_call_join_whip(ngx_str_t *room,
+    ngx_webrtc_session_rec_t *rec, ngx_webrtc_peer_t *copy, ngx_log_t *log);
 ngx_int_t ngx_webrtc_call_post(ngx_str_t *room, u_char *to, u_char *except,
     ngx_uint_t flags, u_char *data, size_t len, ngx_log_t *log);
 void ngx_webrtc_call_lock(void);

@@ -102,6 +102,10 @@ ngx_webrtc_call_join(ngx_str_t *room, ngx_uint_t mode, ngx_uint_t max,
     }
 
     ngx_webrtc_random_hex(p->id, NGX_WEBRTC_PEER_ID_LEN);
+    p->stream_len = (u_char) (ngx_sprintf(p->stream, "%V~%*s", room,
+                                          (size_t) NGX_WEBRTC_PEER_ID_LEN,
+                                          p->id)
+                              - p->stream);
     ngx_memcpy(p->name, name->data, name->len);
     p->name_len = (u_char) name->len;
     p->audio = 1;
@@ -270,7 +274,6 @@ ngx_int_t
 ngx_webrtc_call_mute(ngx_str_t *room, ngx_str_t *peer_id, uint32_t track,
     ngx_uint_t muted)
 {
-    u_char                 *p;
     ngx_int_t               rc;
     ngx_str_t               stream;
     ngx_uint_t              i, source;
@@ -310,6 +313,9 @@ ngx_webrtc_call_mute(ngx_str_t *room, ngx_str_t *peer_id, uint32_t track,
             if (peer->tracks[i].id == track) {
                 peer->tracks[i].muted = muted ? 1 : 0;
                 source = peer->tracks[i].source;
+                ngx_memcpy(name, peer->stream, peer->stream_len);
+                stream.data = name;
+                stream.len = peer->stream_len;
                 rc = NGX_OK;
             }
         }
@@ -323,11 +329,66 @@ ngx_webrtc_call_mute(ngx_str_t *room, ngx_str_t *peer_id, uint32_t track,
         return rc;
     }
 
-    p = ngx_sprintf(name, "%V~%V", room, peer_id);
-    stream.data = name;
-    stream.len = p - name;
-
     return ngx_webrtc_source_mute(&stream, source, muted);
+}
+
+
+/*
+ * A WHIP publisher of a room that is a call enters it as a participant
+ * (webrtc_call_whip): its room is its stream; it holds no WebSocket, so
+ * no worker gets its mail, and the sweep sees when its session ends.
+ */
+ngx_int_t
+ngx_webrtc_call_join_whip(ngx_str_t *room, ngx_webrtc_session_rec_t *rec,
+    ngx_webrtc_peer_t *copy, ngx_log_t *log)
+{
+    ngx_int_t                 rc;
+    ngx_str_t                 name;
+    ngx_uint_t                i;
+    ngx_webrtc_peer_t        *peer;
+    ngx_webrtc_track_t       *t;
+    ngx_webrtc_call_track_t  *ct;
+
+    ngx_str_set(&name, "WHIP");
+
+    rc = ngx_webrtc_call_join(room, NGX_WEBRTC_CALL_SFU, 0, &name, &peer,
+                              log);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ngx_shmtx_lock(&ngx_webrtc_worker.shm->shpool->mutex);
+
+    peer->whip = 1;
+    peer->pid = 0;
+    peer->call->workers[peer->worker]--;
+    peer->worker = NGX_WEBRTC_MAX_WORKERS;
+    ngx_memcpy(peer->stream, room->data, room->len);
+    peer->stream_len = (u_char) room->len;
+    ngx_memcpy(peer->session, rec->id, NGX_WEBRTC_ID_LEN);
+
+    for (i = 0; i < rec->ntracks && peer->ntracks < NGX_WEBRTC_PEER_TRACKS;
+         i++)
+    {
+        t = &rec->tracks[i];
+
+        if (t->source >= NGX_WEBRTC_MAX_TRACKS) {
+            continue;
+        }
+
+        ct = &peer->tracks[peer->ntracks++];
+        ct->id = peer->next_track++;
+        ct->type = t->type;
+        ct->label = (t->type == NGX_WEBRTC_MEDIA_AUDIO)
+                    ? NGX_WEBRTC_LABEL_MICROPHONE : NGX_WEBRTC_LABEL_CAMERA;
+        ct->source = t->source;
+    }
+
+    *copy = *peer;
+
+    ngx_shmtx_unlock(&ngx_webrtc_worker.shm->shpool->mutex);
+
+    return NGX_OK;
 }
 
 
@@ -657,7 +718,7 @@ void
 ngx_webrtc_call_reap(ngx_log_t *log)
 {
     size_t                 len;
-    ngx_str_t              room;
+    ngx_str_t              room, sid;
     ngx_queue_t           *q, *next;
     ngx_rbtree_node_t     *node, *nnode, *root, *sentinel;
     ngx_webrtc_peer_t     *p;
@@ -688,6 +749,20 @@ ngx_webrtc_call_reap(ngx_log_t *log)
                     next = ngx_queue_next(q);
                     p = ngx_queue_data(q, ngx_webrtc_peer_t, queue);
 
+                    if (p->whip) {
+                        sid.data = p->session;
+                        sid.len = NGX_WEBRTC_ID_LEN;
+
+                        if (ngx_str_rbtree_lookup(&ctx->sh->ids, &sid,
+                                       ngx_crc32_short(sid.data, sid.len)))
+                        {
+                            p = NULL;
+                            continue;
+                        }
+
+                        break;
+                    }
+
                     if (p->pid == ngx_pid || p->pid == 0
                         || kill(p->pid, 0) == 0 || ngx_errno != NGX_ESRCH)
                     {
@@ -714,13 +789,22 @@ ngx_webrtc_call_reap(ngx_log_t *log)
         room.data = name;
 
         len = ngx_sprintf(text, "{\"type\":\"participant-left\","
-                                "\"id\":\"%*s\",\"reason\":\"timeout\"}",
-                          (size_t) NGX_WEBRTC_PEER_ID_LEN, p->id)
+                                "\"id\":\"%*s\",\"reason\":\"%s\"}",
+                          (size_t) NGX_WEBRTC_PEER_ID_LEN, p->id,
+                          p->whip ? "closed" : "timeout")
               - text;
 
-        ngx_log_error(NGX_LOG_WARN, log, 0,
-                      "webrtc call \"%V\": peer %*s: its worker %P is gone",
-                      &room, (size_t) NGX_WEBRTC_PEER_ID_LEN, p->id, p->pid);
+        if (p->whip) {
+            ngx_log_error(NGX_LOG_INFO, log, 0,
+                          "webrtc call \"%V\": the WHIP publisher left",
+                          &room);
+
+        } else {
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "webrtc call \"%V\": peer %*s: its worker %P is "
+                          "gone", &room, (size_t) NGX_WEBRTC_PEER_ID_LEN,
+                          p->id, p->pid);
+        }
 
         ngx_webrtc_call_remove_peer(ctx, p);
 

@@ -236,3 +236,55 @@ def test_moderation(nginx, report):
                 await p.close()
 
     asyncio.run(main())
+
+
+def test_whip_and_whep_meet_rooms(nginx_factory, report):
+    """A WHIP publisher into a call's room (webrtc_call_whip on) is a
+    participant the others see; a participant's tracks play over WHEP at
+    /whep/<room>~<participant id>."""
+    from webrtc_client import WhepViewer, WhipPublisher
+
+    srv = nginx_factory(extra_location="webrtc_call_whip on;")
+
+    async def main():
+        alice = RoomPeer(srv.ws_url, "stage", "alice", offset=10000)
+        whip = WhipPublisher(srv.base_url, "stage")
+        viewer = None
+        try:
+            await alice.join()
+            await alice.publish()
+            await whip.connect()
+
+            m = await alice.wait_for(lambda m: m["type"] == "participant-"
+                                     "joined" and m["participant"]["whip"],
+                                     5)
+            whip_id = m["participant"]["id"]
+            # its frames are numbered from 0
+            t0 = time.monotonic()
+            await wait_until(lambda: len([n for n in alice.frames_from(0)])
+                             >= 30, 20, "alice to decode the WHIP video")
+            report("WHIP publisher %s decoded by a room participant %.1f s "
+                   "after its POST" % (whip_id, time.monotonic() - t0))
+
+            # and alice plays over WHEP
+            viewer = WhepViewer(srv.base_url, "stage~%s" % alice.id)
+            await viewer.connect()
+            await wait_until(lambda: len([n for n in viewer.numbers()
+                                          if 10000 <= n < 20000]) >= 30,
+                             20, "the WHEP viewer to decode alice")
+            report("WHEP viewer of stage~%s decoded %d of alice's frames"
+                   % (alice.id, len(viewer.numbers())))
+
+            # the WHIP publisher leaves: the room hears it
+            await whip.delete()
+            await whip.close()
+            m = await alice.wait_for(lambda m: m["type"] == "participant-left"
+                                     and m["id"] == whip_id, 5)
+            assert m["reason"] == "closed"
+        finally:
+            if viewer:
+                await viewer.close()
+            await whip.close()
+            await alice.close()
+
+    asyncio.run(main())
