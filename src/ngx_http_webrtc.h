@@ -63,6 +63,8 @@ ngx_int_t ngx_http_webrtc_add_header(ngx_http_request_t *r, char *key,
 ngx_int_t ngx_http_webrtc_add_cors(ngx_http_request_t *r);
 ngx_int_t ngx_http_webrtc_add_ice_servers(ngx_http_request_t *r);
 ngx_int_t ngx_http_webrtc_check_token(ngx_http_request_t *r);
+ngx_int_t ngx_http_webrtc_bearer(ngx_http_request_t *r, ngx_str_t *token);
+ngx_uint_t ngx_http_webrtc_token_eq(ngx_str_t *given, ngx_str_t *token);
 ngx_int_t ngx_http_webrtc_reply(ngx_http_request_t *r, ngx_uint_t status,
     char *type, ngx_str_t *body);
 ngx_int_t ngx_http_webrtc_problem(ngx_http_request_t *r, ngx_uint_t status,

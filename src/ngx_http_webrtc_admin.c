@@ -23,8 +23,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <openssl/crypto.h>
-
 #include "ngx_http_webrtc_call.h"
 
 
@@ -41,11 +39,9 @@ static ngx_webrtc_json_t *ngx_http_webrtc_admin_room(ngx_http_request_t *r,
 static void ngx_http_webrtc_admin_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_webrtc_admin_action(ngx_http_request_t *r,
     ngx_webrtc_json_t *body);
-static ngx_int_t ngx_http_webrtc_admin_post(ngx_str_t *room, u_char *to,
-    ngx_uint_t flags, ngx_webrtc_json_t *msg, ngx_log_t *log);
 static ngx_int_t ngx_http_webrtc_admin_reply(ngx_http_request_t *r,
     ngx_uint_t status, ngx_webrtc_json_t *msg);
-static ngx_int_t ngx_http_webrtc_admin_error(ngx_http_request_t *r,
+static ngx_int_t ngx_http_webrtc_admin_status(ngx_http_request_t *r,
     ngx_uint_t status, const char *reason);
 
 
@@ -66,9 +62,9 @@ ngx_http_webrtc_admin_handler(ngx_http_request_t *r)
         }
 
         return rc == NGX_HTTP_FORBIDDEN
-               ? ngx_http_webrtc_admin_error(r, rc,
+               ? ngx_http_webrtc_admin_status(r, rc,
                                      "webrtc_admin_token is not configured")
-               : ngx_http_webrtc_admin_error(r, rc,
+               : ngx_http_webrtc_admin_status(r, rc,
                                      "missing or wrong admin token");
     }
 
@@ -77,7 +73,7 @@ ngx_http_webrtc_admin_handler(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_webrtc_admin_error(r, NGX_HTTP_NOT_FOUND,
+        return ngx_http_webrtc_admin_status(r, NGX_HTTP_NOT_FOUND,
                                            "no such resource");
     }
 
@@ -126,9 +122,6 @@ ngx_http_webrtc_admin_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_webrtc_admin_auth(ngx_http_request_t *r)
 {
-    u_char                      *p;
-    size_t                       len;
-    ngx_table_elt_t             *auth;
     ngx_http_webrtc_loc_conf_t  *wlcf;
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_webrtc_module);
@@ -137,23 +130,9 @@ ngx_http_webrtc_admin_auth(ngx_http_request_t *r)
         return NGX_HTTP_FORBIDDEN;
     }
 
-    auth = r->headers_in.authorization;
-
-    if (auth == NULL
-        || auth->value.len < sizeof("Bearer ") - 1
-        || ngx_strncasecmp(auth->value.data, (u_char *) "Bearer ", 7) != 0)
-    {
-        return NGX_HTTP_UNAUTHORIZED;
-    }
-
-    p = auth->value.data + 7;
-    len = auth->value.len - 7;
-
-    if (len != wlcf->admin_token.len
-        || CRYPTO_memcmp(p, wlcf->admin_token.data, len) != 0)
-    {
+    if (ngx_http_webrtc_bearer(r, &wlcf->admin_token) != NGX_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "webrtc admin: wrong token");
+                      "webrtc admin: missing or wrong token");
         return NGX_HTTP_UNAUTHORIZED;
     }
 
@@ -237,7 +216,7 @@ ngx_http_webrtc_admin_list(ngx_http_request_t *r, ngx_str_t *room)
             }
         }
 
-        return ngx_http_webrtc_admin_error(r, NGX_HTTP_NOT_FOUND,
+        return ngx_http_webrtc_admin_status(r, NGX_HTTP_NOT_FOUND,
                                            "no such room");
     }
 
@@ -318,7 +297,7 @@ ngx_http_webrtc_admin_body(ngx_http_request_t *r)
         || r->request_body->temp_file)
     {
         ngx_http_finalize_request(r,
-            ngx_http_webrtc_admin_error(r, NGX_HTTP_BAD_REQUEST,
+            ngx_http_webrtc_admin_status(r, NGX_HTTP_BAD_REQUEST,
                                         "a JSON body is needed"));
         return;
     }
@@ -328,7 +307,7 @@ ngx_http_webrtc_admin_body(ngx_http_request_t *r)
     body = ngx_webrtc_json_parse(b->pos, b->last - b->pos, &err);
     if (body == NULL) {
         ngx_http_finalize_request(r,
-            ngx_http_webrtc_admin_error(r, NGX_HTTP_BAD_REQUEST, err));
+            ngx_http_webrtc_admin_status(r, NGX_HTTP_BAD_REQUEST, err));
         return;
     }
 
@@ -357,26 +336,27 @@ ngx_http_webrtc_admin_action(ngx_http_request_t *r, ngx_webrtc_json_t *body)
         out = ngx_webrtc_json_object();
         (void) ngx_webrtc_json_set_cstr(out, "type", "room-closed");
 
-        if (ngx_http_webrtc_admin_post(&room, NULL, NGX_WEBRTC_MAIL_TEXT
-                                                    |NGX_WEBRTC_MAIL_CLOSE,
-                                       out, r->connection->log)
+        if (ngx_http_webrtc_call_post_room(&room, out, NULL, NULL,
+                                           NGX_WEBRTC_MAIL_TEXT
+                                           |NGX_WEBRTC_MAIL_CLOSE,
+                                           r->connection->log)
             != NGX_OK)
         {
-            return ngx_http_webrtc_admin_error(r, NGX_HTTP_NOT_FOUND,
+            return ngx_http_webrtc_admin_status(r, NGX_HTTP_NOT_FOUND,
                                                "no such room");
         }
 
         ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "webrtc admin: room \"%V\" closed", &room);
 
-        return ngx_http_webrtc_admin_error(r, NGX_HTTP_OK, "closed");
+        return ngx_http_webrtc_admin_status(r, NGX_HTTP_OK, "closed");
     }
 
     if (action.data[0] == 'r') {
         if (ngx_webrtc_json_str(body, "participant", &id) != NGX_OK
             || ngx_webrtc_call_find_peer(&room, &id, &peer) != NGX_OK)
         {
-            return ngx_http_webrtc_admin_error(r, NGX_HTTP_NOT_FOUND,
+            return ngx_http_webrtc_admin_status(r, NGX_HTTP_NOT_FOUND,
                                                "no such participant");
         }
 
@@ -385,16 +365,16 @@ ngx_http_webrtc_admin_action(ngx_http_request_t *r, ngx_webrtc_json_t *body)
         (void) ngx_webrtc_json_set_cstr(out, "reason",
                                         "removed by a moderator");
 
-        (void) ngx_http_webrtc_admin_post(&room, peer.id,
+        (void) ngx_http_webrtc_call_post_room(&room, out, peer.id, NULL,
                                           NGX_WEBRTC_MAIL_TEXT
                                           |NGX_WEBRTC_MAIL_REMOVE,
-                                          out, r->connection->log);
+                                          r->connection->log);
 
         ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "webrtc admin: room \"%V\": participant %V removed",
                       &room, &id);
 
-        return ngx_http_webrtc_admin_error(r, NGX_HTTP_OK, "removed");
+        return ngx_http_webrtc_admin_status(r, NGX_HTTP_OK, "removed");
     }
 
     /* mute: "<participant>-<n>" */
@@ -404,7 +384,7 @@ ngx_http_webrtc_admin_action(ngx_http_request_t *r, ngx_webrtc_json_t *body)
         || track.len < NGX_WEBRTC_PEER_ID_LEN + 2
         || track.data[NGX_WEBRTC_PEER_ID_LEN] != '-')
     {
-        return ngx_http_webrtc_admin_error(r, NGX_HTTP_BAD_REQUEST,
+        return ngx_http_webrtc_admin_status(r, NGX_HTTP_BAD_REQUEST,
                         "needs {\"track\": \"<participant>-<n>\", "
                         "\"muted\": true|false}");
     }
@@ -418,7 +398,7 @@ ngx_http_webrtc_admin_action(ngx_http_request_t *r, ngx_webrtc_json_t *body)
          : ngx_webrtc_call_mute(&room, &peer_id, (uint32_t) n, muted);
 
     if (rc != NGX_OK) {
-        return ngx_http_webrtc_admin_error(r, NGX_HTTP_NOT_FOUND,
+        return ngx_http_webrtc_admin_status(r, NGX_HTTP_NOT_FOUND,
                                            "no such track");
     }
 
@@ -429,39 +409,16 @@ ngx_http_webrtc_admin_action(ngx_http_request_t *r, ngx_webrtc_json_t *body)
     (void) ngx_webrtc_json_set_str(out, "track", track.data, track.len);
     (void) ngx_webrtc_json_set_bool(out, "muted", muted);
 
-    (void) ngx_http_webrtc_admin_post(&room, NULL, NGX_WEBRTC_MAIL_TEXT, out,
-                                      r->connection->log);
+    (void) ngx_http_webrtc_call_post_room(&room, out, NULL, NULL,
+                                          NGX_WEBRTC_MAIL_TEXT,
+                                          r->connection->log);
 
     ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                   "webrtc admin: room \"%V\": track %V %s", &room, &track,
                   muted ? "muted" : "unmuted");
 
-    return ngx_http_webrtc_admin_error(r, NGX_HTTP_OK,
+    return ngx_http_webrtc_admin_status(r, NGX_HTTP_OK,
                                        muted ? "muted" : "unmuted");
-}
-
-
-/* posts msg to the room (or to peer "to") and frees it */
-static ngx_int_t
-ngx_http_webrtc_admin_post(ngx_str_t *room, u_char *to, ngx_uint_t flags,
-    ngx_webrtc_json_t *msg, ngx_log_t *log)
-{
-    u_char     *text;
-    size_t      len;
-    ngx_int_t   rc;
-
-    text = ngx_webrtc_json_dump(msg, &len);
-    ngx_webrtc_json_free(msg);
-
-    if (text == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_webrtc_call_post(room, to, NULL, flags, text, len, log);
-
-    ngx_webrtc_json_free_text(text);
-
-    return rc;
 }
 
 
@@ -497,9 +454,9 @@ ngx_http_webrtc_admin_reply(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
-/* {"status": "<reason>"} with a status code */
+/* {"status": "<what happened>"} with a status code */
 static ngx_int_t
-ngx_http_webrtc_admin_error(ngx_http_request_t *r, ngx_uint_t status,
+ngx_http_webrtc_admin_status(ngx_http_request_t *r, ngx_uint_t status,
     const char *reason)
 {
     ngx_webrtc_json_t  *out;

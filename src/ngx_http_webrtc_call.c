@@ -15,8 +15,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <openssl/crypto.h>
-
 #include "ngx_http_webrtc_call.h"
 
 
@@ -32,7 +30,6 @@ static ngx_http_webrtc_call_room_t *ngx_http_webrtc_call_room_conf(
     ngx_http_request_t *r, ngx_str_t *room);
 static ngx_int_t ngx_http_webrtc_call_token(ngx_http_request_t *r,
     ngx_http_webrtc_call_room_t *rc, ngx_str_t *given, ngx_uint_t *publish);
-static ngx_int_t ngx_http_webrtc_call_token_eq(ngx_str_t *a, ngx_str_t *b);
 static ngx_webrtc_json_t *ngx_http_webrtc_call_ice_servers(
     ngx_http_request_t *r);
 static void ngx_http_webrtc_call_chat(ngx_http_webrtc_call_peer_t *lp,
@@ -428,7 +425,7 @@ ngx_http_webrtc_call_token(ngx_http_request_t *r,
     *publish = (rc->publisher_token.len == 0);
 
     if (rc->publisher_token.len
-        && ngx_http_webrtc_call_token_eq(given, &rc->publisher_token))
+        && ngx_http_webrtc_token_eq(given, &rc->publisher_token))
     {
         *publish = 1;
         return NGX_OK;
@@ -450,16 +447,8 @@ ngx_http_webrtc_call_token(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    return ngx_http_webrtc_call_token_eq(given, &token) ? NGX_OK
+    return ngx_http_webrtc_token_eq(given, &token) ? NGX_OK
                                                         : NGX_DECLINED;
-}
-
-
-static ngx_int_t
-ngx_http_webrtc_call_token_eq(ngx_str_t *a, ngx_str_t *b)
-{
-    return a->len == b->len && a->len
-           && CRYPTO_memcmp(a->data, b->data, a->len) == 0;
 }
 
 
@@ -754,8 +743,6 @@ void
 ngx_http_webrtc_call_whip(ngx_http_request_t *r, ngx_str_t *room,
     ngx_webrtc_session_rec_t *rec)
 {
-    u_char             *text;
-    size_t              len;
     ngx_uint_t          i;
     ngx_webrtc_peer_t   peer;
     ngx_webrtc_json_t  *out, *tracks;
@@ -778,14 +765,9 @@ ngx_http_webrtc_call_whip(ngx_http_request_t *r, ngx_str_t *room,
     (void) ngx_webrtc_json_set(out, "participant",
                                ngx_http_webrtc_call_peer_json(&peer));
 
-    text = ngx_webrtc_json_dump(out, &len);
-    ngx_webrtc_json_free(out);
-
-    if (text) {
-        (void) ngx_webrtc_call_post(room, NULL, peer.id, NGX_WEBRTC_MAIL_TEXT,
-                                    text, len, r->connection->log);
-        ngx_webrtc_json_free_text(text);
-    }
+    (void) ngx_http_webrtc_call_post_room(room, out, NULL, peer.id,
+                                          NGX_WEBRTC_MAIL_TEXT,
+                                          r->connection->log);
 
     out = ngx_webrtc_json_object();
     tracks = ngx_webrtc_json_array();
@@ -801,15 +783,10 @@ ngx_http_webrtc_call_whip(ngx_http_request_t *r, ngx_str_t *room,
                                    NGX_WEBRTC_PEER_ID_LEN);
     (void) ngx_webrtc_json_set(out, "tracks", tracks);
 
-    text = ngx_webrtc_json_dump(out, &len);
-    ngx_webrtc_json_free(out);
-
-    if (text) {
-        (void) ngx_webrtc_call_post(room, NULL, peer.id,
-                                    NGX_WEBRTC_MAIL_TEXT|NGX_WEBRTC_MAIL_SYNC,
-                                    text, len, r->connection->log);
-        ngx_webrtc_json_free_text(text);
-    }
+    (void) ngx_http_webrtc_call_post_room(room, out, NULL, peer.id,
+                                          NGX_WEBRTC_MAIL_TEXT
+                                          |NGX_WEBRTC_MAIL_SYNC,
+                                          r->connection->log);
 }
 
 
@@ -857,6 +834,16 @@ ngx_int_t
 ngx_http_webrtc_call_post(ngx_http_webrtc_call_peer_t *lp,
     ngx_webrtc_json_t *msg, u_char *to, u_char *except, ngx_uint_t flags)
 {
+    return ngx_http_webrtc_call_post_room(&lp->room, msg, to, except, flags,
+                                          lp->ws->connection->log);
+}
+
+
+/* the same for a room of no peer of ours (WHIP, the admin API) */
+ngx_int_t
+ngx_http_webrtc_call_post_room(ngx_str_t *room, ngx_webrtc_json_t *msg,
+    u_char *to, u_char *except, ngx_uint_t flags, ngx_log_t *log)
+{
     u_char     *text;
     size_t      len;
     ngx_int_t   rc;
@@ -868,8 +855,7 @@ ngx_http_webrtc_call_post(ngx_http_webrtc_call_peer_t *lp,
         return NGX_ERROR;
     }
 
-    rc = ngx_webrtc_call_post(&lp->room, to, except, flags, text, len,
-                              lp->ws->connection->log);
+    rc = ngx_webrtc_call_post(room, to, except, flags, text, len, log);
 
     ngx_webrtc_json_free_text(text);
 

@@ -117,6 +117,9 @@ ngx_webrtc_json_t *ngx_http_webrtc_call_track_json(u_char *peer_id,
 ngx_webrtc_json_t *ngx_http_webrtc_call_peer_json(ngx_webrtc_peer_t *p);
 ngx_int_t ngx_http_webrtc_call_post(ngx_http_webrtc_call_peer_t *lp,
     ngx_webrtc_json_t *msg, u_char *to, u_char *except, ngx_uint_t flags);
+ngx_int_t ngx_http_webrtc_call_post_room(ngx_str_t *room,
+    ngx_webrtc_json_t *msg, u_char *to, u_char *except, ngx_uint_t flags,
+    ngx_log_t *log);
 
 /* ngx_http_webrtc_peer.c: media of sfu rooms */
 ngx_int_t ngx_http_webrtc_peer_offer(ngx_http_webrtc_call_peer_t *lp,

@@ -719,10 +719,7 @@ ngx_http_webrtc_add_ice_servers(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_webrtc_check_token(ngx_http_request_t *r)
 {
-    u_char                      *p;
-    size_t                       len;
     ngx_str_t                    token;
-    ngx_table_elt_t             *auth;
     ngx_http_webrtc_loc_conf_t  *wlcf;
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_webrtc_module);
@@ -739,6 +736,17 @@ ngx_http_webrtc_check_token(ngx_http_request_t *r)
         return NGX_OK;
     }
 
+    return ngx_http_webrtc_bearer(r, &token);
+}
+
+
+/* NGX_OK when "Authorization: Bearer <token>" carries this token */
+ngx_int_t
+ngx_http_webrtc_bearer(ngx_http_request_t *r, ngx_str_t *token)
+{
+    ngx_str_t         given;
+    ngx_table_elt_t  *auth;
+
     auth = r->headers_in.authorization;
 
     if (auth == NULL
@@ -748,19 +756,24 @@ ngx_http_webrtc_check_token(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    p = auth->value.data + 7;
-    len = auth->value.len - 7;
+    given.data = auth->value.data + 7;
+    given.len = auth->value.len - 7;
 
-    while (len && *p == ' ') {
-        p++;
-        len--;
+    while (given.len && given.data[0] == ' ') {
+        given.data++;
+        given.len--;
     }
 
-    if (len != token.len || CRYPTO_memcmp(p, token.data, len) != 0) {
-        return NGX_DECLINED;
-    }
+    return ngx_http_webrtc_token_eq(&given, token) ? NGX_OK : NGX_DECLINED;
+}
 
-    return NGX_OK;
+
+/* in constant time for tokens of the same length; an empty one never */
+ngx_uint_t
+ngx_http_webrtc_token_eq(ngx_str_t *given, ngx_str_t *token)
+{
+    return given->len == token->len && token->len
+           && CRYPTO_memcmp(given->data, token->data, token->len) == 0;
 }
 
 

@@ -585,6 +585,7 @@ ngx_http_webrtc_peer_published(ngx_http_webrtc_call_peer_t *lp)
         (void) ngx_http_webrtc_call_post(lp, out, NULL, lp->id,
                                          NGX_WEBRTC_MAIL_TEXT
                                          |NGX_WEBRTC_MAIL_SYNC);
+
     } else {
         ngx_webrtc_json_free(added);
     }
@@ -599,6 +600,7 @@ ngx_http_webrtc_peer_published(ngx_http_webrtc_call_peer_t *lp)
         (void) ngx_http_webrtc_call_post(lp, out, NULL, lp->id,
                                          NGX_WEBRTC_MAIL_TEXT
                                          |NGX_WEBRTC_MAIL_SYNC);
+
     } else {
         ngx_webrtc_json_free(removed);
     }

@@ -815,3 +815,102 @@ ngx_webrtc_call_reap(ngx_log_t *log)
                                     text, len, log);
     }
 }
+
+
+#define NGX_WEBRTC_STATUS_PEER_LEN                                            \
+    (128 + 6 * NGX_WEBRTC_NAME_LEN + NGX_WEBRTC_PEER_TRACKS * 96)
+
+
+/* for the status page, under the lock: room enough for the calls */
+size_t
+ngx_webrtc_call_status_size(ngx_webrtc_shm_t *sh)
+{
+    size_t              size;
+    ngx_rbtree_node_t  *node;
+    ngx_webrtc_call_t  *call;
+
+    size = 16;
+
+    if (sh->calls.root == sh->calls.sentinel) {
+        return size;
+    }
+
+    for (node = ngx_rbtree_min(sh->calls.root, sh->calls.sentinel);
+         node;
+         node = ngx_rbtree_next(&sh->calls, node))
+    {
+        call = (ngx_webrtc_call_t *) node;
+        size += 128 + 6 * NGX_WEBRTC_ROOM_LEN
+                + call->npeers * NGX_WEBRTC_STATUS_PEER_LEN;
+    }
+
+    return size;
+}
+
+
+/* the calls as a JSON array: rooms, participants, their tracks */
+u_char *
+ngx_webrtc_call_status(ngx_webrtc_shm_t *sh, u_char *p, u_char *last)
+{
+    ngx_uint_t          i;
+    ngx_queue_t        *q;
+    ngx_rbtree_node_t  *node;
+    ngx_webrtc_peer_t  *peer;
+    ngx_webrtc_call_t  *call;
+
+    p = ngx_slprintf(p, last, "[");
+
+    if (sh->calls.root == sh->calls.sentinel) {
+        return ngx_slprintf(p, last, "]");
+    }
+
+    for (node = ngx_rbtree_min(sh->calls.root, sh->calls.sentinel);
+         node;
+         node = ngx_rbtree_next(&sh->calls, node))
+    {
+        call = (ngx_webrtc_call_t *) node;
+
+        p = ngx_slprintf(p, last, "%s{\"name\":\"",
+                         node == ngx_rbtree_min(sh->calls.root,
+                                                sh->calls.sentinel)
+                         ? "" : ",");
+        p = (u_char *) ngx_escape_json(p, call->name, call->node.str.len);
+        p = ngx_slprintf(p, last, "\",\"mode\":\"%s\",\"participants\":[",
+                         call->mode == NGX_WEBRTC_CALL_P2P ? "p2p" : "sfu");
+
+        for (q = ngx_queue_head(&call->peers);
+             q != ngx_queue_sentinel(&call->peers);
+             q = ngx_queue_next(q))
+        {
+            peer = ngx_queue_data(q, ngx_webrtc_peer_t, queue);
+
+            p = ngx_slprintf(p, last, "%s{\"id\":\"%*s\",\"name\":\"",
+                             q == ngx_queue_head(&call->peers) ? "" : ",",
+                             (size_t) NGX_WEBRTC_PEER_ID_LEN, peer->id);
+            p = (u_char *) ngx_escape_json(p, peer->name, peer->name_len);
+            p = ngx_slprintf(p, last, "\",\"worker\":%ui,\"whip\":%s,"
+                             "\"audio\":%s,\"video\":%s,\"tracks\":[",
+                             peer->worker, peer->whip ? "true" : "false",
+                             peer->audio ? "true" : "false",
+                             peer->video ? "true" : "false");
+
+            for (i = 0; i < peer->ntracks; i++) {
+                p = ngx_slprintf(p, last, "%s{\"id\":\"%*s-%uD\","
+                                 "\"kind\":\"%s\",\"muted\":%s}",
+                                 i ? "," : "",
+                                 (size_t) NGX_WEBRTC_PEER_ID_LEN, peer->id,
+                                 peer->tracks[i].id,
+                                 peer->tracks[i].type
+                                 == NGX_WEBRTC_MEDIA_AUDIO
+                                 ? "audio" : "video",
+                                 peer->tracks[i].muted ? "true" : "false");
+            }
+
+            p = ngx_slprintf(p, last, "]}");
+        }
+
+        p = ngx_slprintf(p, last, "]}");
+    }
+
+    return ngx_slprintf(p, last, "]");
+}

@@ -174,6 +174,9 @@ void ngx_webrtc_call_read_mail(void);
 ngx_webrtc_mail_t *ngx_webrtc_call_next_mail(void);
 void ngx_webrtc_call_free_mail(ngx_webrtc_mail_t *mail);
 void ngx_webrtc_call_reap(ngx_log_t *log);
+size_t ngx_webrtc_call_status_size(ngx_webrtc_shm_t *sh);
+u_char *ngx_webrtc_call_status(ngx_webrtc_shm_t *sh, u_char *p,
+    u_char *last);
 
 /* ngx_webrtc_room.c */
 ngx_int_t ngx_webrtc_room_create_wake_fds(ngx_cycle_t *cycle,

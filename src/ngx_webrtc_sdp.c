@@ -166,6 +166,11 @@ static void ngx_webrtc_sdp_write_ssrc(ngx_webrtc_sdp_out_t *out,
 static void ngx_webrtc_sdp_write_track_id(ngx_webrtc_sdp_out_t *out,
     ngx_webrtc_sdp_media_t *m, ngx_uint_t index,
     ngx_webrtc_sdp_answer_conf_t *conf);
+static void ngx_webrtc_sdp_write_transport(ngx_webrtc_sdp_out_t *out,
+    ngx_str_t *ufrag, ngx_str_t *pwd, ngx_str_t *fingerprint,
+    ngx_uint_t offer, ngx_webrtc_sdp_local_candidate_t *cands, ngx_uint_t n);
+static void ngx_webrtc_sdp_write_codec(ngx_webrtc_sdp_out_t *out,
+    ngx_webrtc_sdp_codec_t *c, ngx_webrtc_sdp_codec_t *rtx, ngx_uint_t recv);
 static void ngx_webrtc_sdp_write_rejected(ngx_webrtc_sdp_out_t *out,
     ngx_webrtc_sdp_media_t *m);
 static void ngx_webrtc_sdp_out(ngx_webrtc_sdp_out_t *out, const void *data,
@@ -2051,95 +2056,11 @@ ngx_webrtc_sdp_write_media(ngx_webrtc_sdp_out_t *out,
         ngx_webrtc_sdp_out_lit(out, "a=rtcp-rsize\r\n");
     }
 
-    ngx_webrtc_sdp_out_lit(out, "a=ice-ufrag:");
-    ngx_webrtc_sdp_out_str(out, &conf->ice_ufrag);
-    ngx_webrtc_sdp_out_lit(out, "\r\na=ice-pwd:");
-    ngx_webrtc_sdp_out_str(out, &conf->ice_pwd);
-    ngx_webrtc_sdp_out_lit(out, "\r\na=fingerprint:sha-256 ");
-    ngx_webrtc_sdp_out_str(out, &conf->fingerprint);
-    ngx_webrtc_sdp_out_lit(out, "\r\na=setup:passive\r\n");
+    ngx_webrtc_sdp_write_transport(out, &conf->ice_ufrag, &conf->ice_pwd,
+                                   &conf->fingerprint, 0, conf->candidates,
+                                   conf->ncandidates);
 
-    for (i = 0; i < conf->ncandidates; i++) {
-        ngx_webrtc_sdp_out_lit(out, "a=candidate:");
-        ngx_webrtc_sdp_out_num(out, i + 1);
-        ngx_webrtc_sdp_out_lit(out, " 1 udp 2130706431 ");
-        ngx_webrtc_sdp_out_str(out, &conf->candidates[i].addr);
-        ngx_webrtc_sdp_out_lit(out, " ");
-        ngx_webrtc_sdp_out_num(out, conf->candidates[i].port);
-        ngx_webrtc_sdp_out_lit(out, " typ host\r\n");
-    }
-
-    ngx_webrtc_sdp_out_lit(out, "a=end-of-candidates\r\n");
-
-    ngx_webrtc_sdp_out_lit(out, "a=rtpmap:");
-    ngx_webrtc_sdp_out_num(out, c->pt);
-    ngx_webrtc_sdp_out_lit(out, " ");
-    ngx_webrtc_sdp_out_str(out, &c->name);
-    ngx_webrtc_sdp_out_lit(out, "/");
-    ngx_webrtc_sdp_out_num(out, c->clock_rate);
-
-    if (c->channels) {
-        ngx_webrtc_sdp_out_lit(out, "/");
-        ngx_webrtc_sdp_out_num(out, c->channels);
-    }
-
-    ngx_webrtc_sdp_out_lit(out, "\r\n");
-
-    if (c->fmtp.len) {
-        ngx_webrtc_sdp_out_lit(out, "a=fmtp:");
-        ngx_webrtc_sdp_out_num(out, c->pt);
-        ngx_webrtc_sdp_out_lit(out, " ");
-        ngx_webrtc_sdp_out_str(out, &c->fmtp);
-        ngx_webrtc_sdp_out_lit(out, "\r\n");
-    }
-
-    if (c->fb_nack) {
-        ngx_webrtc_sdp_out_lit(out, "a=rtcp-fb:");
-        ngx_webrtc_sdp_out_num(out, c->pt);
-        ngx_webrtc_sdp_out_lit(out, " nack\r\n");
-    }
-
-    if (c->fb_pli) {
-        ngx_webrtc_sdp_out_lit(out, "a=rtcp-fb:");
-        ngx_webrtc_sdp_out_num(out, c->pt);
-        ngx_webrtc_sdp_out_lit(out, " nack pli\r\n");
-    }
-
-    if (c->fb_fir) {
-        ngx_webrtc_sdp_out_lit(out, "a=rtcp-fb:");
-        ngx_webrtc_sdp_out_num(out, c->pt);
-        ngx_webrtc_sdp_out_lit(out, " ccm fir\r\n");
-    }
-
-    /*
-     * A sender without congestion control has no use for bandwidth
-     * estimates: a viewer told we take them would compute them for nothing.
-     */
-
-    if (c->fb_remb && !send) {
-        ngx_webrtc_sdp_out_lit(out, "a=rtcp-fb:");
-        ngx_webrtc_sdp_out_num(out, c->pt);
-        ngx_webrtc_sdp_out_lit(out, " goog-remb\r\n");
-    }
-
-    if (c->fb_twcc && !send) {
-        ngx_webrtc_sdp_out_lit(out, "a=rtcp-fb:");
-        ngx_webrtc_sdp_out_num(out, c->pt);
-        ngx_webrtc_sdp_out_lit(out, " transport-cc\r\n");
-    }
-
-    if (rtx) {
-        ngx_webrtc_sdp_out_lit(out, "a=rtpmap:");
-        ngx_webrtc_sdp_out_num(out, rtx->pt);
-        ngx_webrtc_sdp_out_lit(out, " rtx/");
-        ngx_webrtc_sdp_out_num(out, rtx->clock_rate ? rtx->clock_rate
-                                                    : c->clock_rate);
-        ngx_webrtc_sdp_out_lit(out, "\r\na=fmtp:");
-        ngx_webrtc_sdp_out_num(out, rtx->pt);
-        ngx_webrtc_sdp_out_lit(out, " apt=");
-        ngx_webrtc_sdp_out_num(out, c->pt);
-        ngx_webrtc_sdp_out_lit(out, "\r\n");
-    }
+    ngx_webrtc_sdp_write_codec(out, c, rtx, !send);
 
     for (i = 1; i < NGX_WEBRTC_EXT_MAX; i++) {
         if (m->ext_id[i] == 0) {
@@ -2283,6 +2204,124 @@ ngx_webrtc_sdp_write_rejected(ngx_webrtc_sdp_out_t *out,
 }
 
 
+/* ICE credentials, the fingerprint, our role, our candidates */
+
+static void
+ngx_webrtc_sdp_write_transport(ngx_webrtc_sdp_out_t *out, ngx_str_t *ufrag,
+    ngx_str_t *pwd, ngx_str_t *fingerprint, ngx_uint_t offer,
+    ngx_webrtc_sdp_local_candidate_t *cands, ngx_uint_t n)
+{
+    ngx_uint_t  i;
+
+    ngx_webrtc_sdp_out_lit(out, "a=ice-ufrag:");
+    ngx_webrtc_sdp_out_str(out, ufrag);
+    ngx_webrtc_sdp_out_lit(out, "\r\na=ice-pwd:");
+    ngx_webrtc_sdp_out_str(out, pwd);
+    ngx_webrtc_sdp_out_lit(out, "\r\na=fingerprint:sha-256 ");
+    ngx_webrtc_sdp_out_str(out, fingerprint);
+
+    /* an offer leaves the choice to the peer, which takes active */
+
+    if (offer) {
+        ngx_webrtc_sdp_out_lit(out, "\r\na=setup:actpass\r\n");
+
+    } else {
+        ngx_webrtc_sdp_out_lit(out, "\r\na=setup:passive\r\n");
+    }
+
+    for (i = 0; i < n; i++) {
+        ngx_webrtc_sdp_out_lit(out, "a=candidate:");
+        ngx_webrtc_sdp_out_num(out, i + 1);
+        ngx_webrtc_sdp_out_lit(out, " 1 udp 2130706431 ");
+        ngx_webrtc_sdp_out_str(out, &cands[i].addr);
+        ngx_webrtc_sdp_out_lit(out, " ");
+        ngx_webrtc_sdp_out_num(out, cands[i].port);
+        ngx_webrtc_sdp_out_lit(out, " typ host\r\n");
+    }
+
+    ngx_webrtc_sdp_out_lit(out, "a=end-of-candidates\r\n");
+}
+
+
+/*
+ * A codec with its feedback, and its RTX.  A sender without congestion
+ * control has no use for bandwidth estimates: goog-remb and transport-cc
+ * only where we receive (recv).
+ */
+
+static void
+ngx_webrtc_sdp_write_codec(ngx_webrtc_sdp_out_t *out,
+    ngx_webrtc_sdp_codec_t *c, ngx_webrtc_sdp_codec_t *rtx, ngx_uint_t recv)
+{
+    ngx_webrtc_sdp_out_lit(out, "a=rtpmap:");
+    ngx_webrtc_sdp_out_num(out, c->pt);
+    ngx_webrtc_sdp_out_lit(out, " ");
+    ngx_webrtc_sdp_out_str(out, &c->name);
+    ngx_webrtc_sdp_out_lit(out, "/");
+    ngx_webrtc_sdp_out_num(out, c->clock_rate);
+
+    if (c->channels) {
+        ngx_webrtc_sdp_out_lit(out, "/");
+        ngx_webrtc_sdp_out_num(out, c->channels);
+    }
+
+    ngx_webrtc_sdp_out_lit(out, "\r\n");
+
+    if (c->fmtp.len) {
+        ngx_webrtc_sdp_out_lit(out, "a=fmtp:");
+        ngx_webrtc_sdp_out_num(out, c->pt);
+        ngx_webrtc_sdp_out_lit(out, " ");
+        ngx_webrtc_sdp_out_str(out, &c->fmtp);
+        ngx_webrtc_sdp_out_lit(out, "\r\n");
+    }
+
+    if (c->fb_nack) {
+        ngx_webrtc_sdp_out_lit(out, "a=rtcp-fb:");
+        ngx_webrtc_sdp_out_num(out, c->pt);
+        ngx_webrtc_sdp_out_lit(out, " nack\r\n");
+    }
+
+    if (c->fb_pli) {
+        ngx_webrtc_sdp_out_lit(out, "a=rtcp-fb:");
+        ngx_webrtc_sdp_out_num(out, c->pt);
+        ngx_webrtc_sdp_out_lit(out, " nack pli\r\n");
+    }
+
+    if (c->fb_fir) {
+        ngx_webrtc_sdp_out_lit(out, "a=rtcp-fb:");
+        ngx_webrtc_sdp_out_num(out, c->pt);
+        ngx_webrtc_sdp_out_lit(out, " ccm fir\r\n");
+    }
+
+    if (c->fb_remb && recv) {
+        ngx_webrtc_sdp_out_lit(out, "a=rtcp-fb:");
+        ngx_webrtc_sdp_out_num(out, c->pt);
+        ngx_webrtc_sdp_out_lit(out, " goog-remb\r\n");
+    }
+
+    if (c->fb_twcc && recv) {
+        ngx_webrtc_sdp_out_lit(out, "a=rtcp-fb:");
+        ngx_webrtc_sdp_out_num(out, c->pt);
+        ngx_webrtc_sdp_out_lit(out, " transport-cc\r\n");
+    }
+
+    if (rtx == NULL) {
+        return;
+    }
+
+    ngx_webrtc_sdp_out_lit(out, "a=rtpmap:");
+    ngx_webrtc_sdp_out_num(out, rtx->pt);
+    ngx_webrtc_sdp_out_lit(out, " rtx/");
+    ngx_webrtc_sdp_out_num(out, rtx->clock_rate ? rtx->clock_rate
+                                                : c->clock_rate);
+    ngx_webrtc_sdp_out_lit(out, "\r\na=fmtp:");
+    ngx_webrtc_sdp_out_num(out, rtx->pt);
+    ngx_webrtc_sdp_out_lit(out, " apt=");
+    ngx_webrtc_sdp_out_num(out, c->pt);
+    ngx_webrtc_sdp_out_lit(out, "\r\n");
+}
+
+
 /*
  * A whole description of a peer's connection, offer or answer, from what
  * the caller keeps per section (see ngx_webrtc_sdp_section_t).
@@ -2373,87 +2412,12 @@ ngx_webrtc_sdp_write_desc(u_char *buf, size_t size,
             ngx_webrtc_sdp_out_lit(&out, "a=rtcp-rsize\r\n");
         }
 
-        ngx_webrtc_sdp_out_lit(&out, "a=ice-ufrag:");
-        ngx_webrtc_sdp_out_str(&out, &d->ice_ufrag);
-        ngx_webrtc_sdp_out_lit(&out, "\r\na=ice-pwd:");
-        ngx_webrtc_sdp_out_str(&out, &d->ice_pwd);
-        ngx_webrtc_sdp_out_lit(&out, "\r\na=fingerprint:sha-256 ");
-        ngx_webrtc_sdp_out_str(&out, &d->fingerprint);
+        ngx_webrtc_sdp_write_transport(&out, &d->ice_ufrag, &d->ice_pwd,
+                                       &d->fingerprint, d->offer,
+                                       d->candidates, d->ncandidates);
 
-        if (d->offer) {
-            ngx_webrtc_sdp_out_lit(&out, "\r\na=setup:actpass\r\n");
-
-        } else {
-            ngx_webrtc_sdp_out_lit(&out, "\r\na=setup:passive\r\n");
-        }
-
-        for (k = 0; k < d->ncandidates; k++) {
-            ngx_webrtc_sdp_out_lit(&out, "a=candidate:");
-            ngx_webrtc_sdp_out_num(&out, k + 1);
-            ngx_webrtc_sdp_out_lit(&out, " 1 udp 2130706431 ");
-            ngx_webrtc_sdp_out_str(&out, &d->candidates[k].addr);
-            ngx_webrtc_sdp_out_lit(&out, " ");
-            ngx_webrtc_sdp_out_num(&out, d->candidates[k].port);
-            ngx_webrtc_sdp_out_lit(&out, " typ host\r\n");
-        }
-
-        ngx_webrtc_sdp_out_lit(&out, "a=end-of-candidates\r\na=rtpmap:");
-        ngx_webrtc_sdp_out_num(&out, c->pt);
-        ngx_webrtc_sdp_out_lit(&out, " ");
-        ngx_webrtc_sdp_out_str(&out, &c->name);
-        ngx_webrtc_sdp_out_lit(&out, "/");
-        ngx_webrtc_sdp_out_num(&out, c->clock_rate);
-
-        if (c->channels) {
-            ngx_webrtc_sdp_out_lit(&out, "/");
-            ngx_webrtc_sdp_out_num(&out, c->channels);
-        }
-
-        ngx_webrtc_sdp_out_lit(&out, "\r\n");
-
-        if (c->fmtp.len) {
-            ngx_webrtc_sdp_out_lit(&out, "a=fmtp:");
-            ngx_webrtc_sdp_out_num(&out, c->pt);
-            ngx_webrtc_sdp_out_lit(&out, " ");
-            ngx_webrtc_sdp_out_str(&out, &c->fmtp);
-            ngx_webrtc_sdp_out_lit(&out, "\r\n");
-        }
-
-        if (c->fb_nack) {
-            ngx_webrtc_sdp_out_lit(&out, "a=rtcp-fb:");
-            ngx_webrtc_sdp_out_num(&out, c->pt);
-            ngx_webrtc_sdp_out_lit(&out, " nack\r\n");
-        }
-
-        if (c->fb_pli) {
-            ngx_webrtc_sdp_out_lit(&out, "a=rtcp-fb:");
-            ngx_webrtc_sdp_out_num(&out, c->pt);
-            ngx_webrtc_sdp_out_lit(&out, " nack pli\r\n");
-        }
-
-        if (c->fb_fir) {
-            ngx_webrtc_sdp_out_lit(&out, "a=rtcp-fb:");
-            ngx_webrtc_sdp_out_num(&out, c->pt);
-            ngx_webrtc_sdp_out_lit(&out, " ccm fir\r\n");
-        }
-
-        if (c->fb_twcc && sec->direction == NGX_WEBRTC_DIR_RECV) {
-            ngx_webrtc_sdp_out_lit(&out, "a=rtcp-fb:");
-            ngx_webrtc_sdp_out_num(&out, c->pt);
-            ngx_webrtc_sdp_out_lit(&out, " transport-cc\r\n");
-        }
-
-        if (sec->has_rtx) {
-            ngx_webrtc_sdp_out_lit(&out, "a=rtpmap:");
-            ngx_webrtc_sdp_out_num(&out, sec->rtx.pt);
-            ngx_webrtc_sdp_out_lit(&out, " rtx/");
-            ngx_webrtc_sdp_out_num(&out, c->clock_rate);
-            ngx_webrtc_sdp_out_lit(&out, "\r\na=fmtp:");
-            ngx_webrtc_sdp_out_num(&out, sec->rtx.pt);
-            ngx_webrtc_sdp_out_lit(&out, " apt=");
-            ngx_webrtc_sdp_out_num(&out, c->pt);
-            ngx_webrtc_sdp_out_lit(&out, "\r\n");
-        }
+        ngx_webrtc_sdp_write_codec(&out, c, sec->has_rtx ? &sec->rtx : NULL,
+                                   sec->direction == NGX_WEBRTC_DIR_RECV);
 
         for (k = 1; k < NGX_WEBRTC_EXT_MAX; k++) {
             if (sec->ext_id[k] == 0

@@ -1017,9 +1017,6 @@ ngx_webrtc_shm_reap(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *wcf,
 
 #define NGX_WEBRTC_STATUS_TRACK_LEN  256
 #define NGX_WEBRTC_STATUS_SESSION_LEN  (256 + 6 * NGX_WEBRTC_ROOM_LEN)
-#define NGX_WEBRTC_STATUS_PEER_LEN                                            \
-    (128 + 6 * NGX_WEBRTC_NAME_LEN                                            \
-     + NGX_WEBRTC_PEER_TRACKS * (64 + NGX_WEBRTC_STATUS_TRACK_LEN))
 
 
 ngx_int_t
@@ -1027,10 +1024,8 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
 {
     u_char                    *p, *last;
     size_t                     size;
-    ngx_uint_t                 i, first, nrooms, ntracks, npeers;
+    ngx_uint_t                 i, first, nrooms, ntracks;
     ngx_queue_t               *q;
-    ngx_webrtc_peer_t         *peer;
-    ngx_webrtc_call_t         *call;
     ngx_rbtree_node_t         *node, *root, *sentinel;
     ngx_webrtc_conf_t         *wcf;
     ngx_webrtc_room_t         *room;
@@ -1070,23 +1065,10 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
         ntracks += rec->ntracks;
     }
 
-    npeers = 0;
-
-    if (ctx->sh->calls.root != ctx->sh->calls.sentinel) {
-        for (node = ngx_rbtree_min(ctx->sh->calls.root,
-                                   ctx->sh->calls.sentinel);
-             node;
-             node = ngx_rbtree_next(&ctx->sh->calls, node))
-        {
-            call = (ngx_webrtc_call_t *) node;
-            npeers += call->npeers + 1;
-        }
-    }
-
     size = 256 + nrooms * (128 + 6 * NGX_WEBRTC_ROOM_LEN + 64)
            + ctx->sh->nsessions * NGX_WEBRTC_STATUS_SESSION_LEN
            + ntracks * (NGX_WEBRTC_STATUS_TRACK_LEN + 6 * NGX_WEBRTC_ROOM_LEN)
-           + npeers * NGX_WEBRTC_STATUS_PEER_LEN;
+           + ngx_webrtc_call_status_size(ctx->sh);
 
     p = ngx_pnalloc(pool, size);
     if (p == NULL) {
@@ -1193,68 +1175,12 @@ ngx_webrtc_status_json(ngx_pool_t *pool, ngx_str_t *out)
         first = 0;
     }
 
-    p = ngx_slprintf(p, last, "],\"calls\":[");
-
-    first = 1;
-
-    if (ctx->sh->calls.root != ctx->sh->calls.sentinel) {
-        for (node = ngx_rbtree_min(ctx->sh->calls.root,
-                                   ctx->sh->calls.sentinel);
-             node;
-             node = ngx_rbtree_next(&ctx->sh->calls, node))
-        {
-            call = (ngx_webrtc_call_t *) node;
-
-            p = ngx_slprintf(p, last, "%s{\"name\":\"", first ? "" : ",");
-            p = (u_char *) ngx_escape_json(p, call->name,
-                                           call->node.str.len);
-            p = ngx_slprintf(p, last, "\",\"mode\":\"%s\","
-                             "\"participants\":[",
-                             call->mode == NGX_WEBRTC_CALL_P2P
-                             ? "p2p" : "sfu");
-
-            for (q = ngx_queue_head(&call->peers);
-                 q != ngx_queue_sentinel(&call->peers);
-                 q = ngx_queue_next(q))
-            {
-                peer = ngx_queue_data(q, ngx_webrtc_peer_t, queue);
-
-                p = ngx_slprintf(p, last, "%s{\"id\":\"%*s\",\"name\":\"",
-                                 q == ngx_queue_head(&call->peers) ? "" : ",",
-                                 (size_t) NGX_WEBRTC_PEER_ID_LEN, peer->id);
-                p = (u_char *) ngx_escape_json(p, peer->name,
-                                               peer->name_len);
-                p = ngx_slprintf(p, last, "\",\"worker\":%ui,"
-                                 "\"audio\":%s,\"video\":%s,"
-                                 "\"tracks\":[",
-                                 peer->worker,
-                                 peer->audio ? "true" : "false",
-                                 peer->video ? "true" : "false");
-
-                for (i = 0; i < peer->ntracks; i++) {
-                    p = ngx_slprintf(p, last, "%s{\"id\":\"%*s-%uD\","
-                                     "\"kind\":\"%s\",\"muted\":%s}",
-                                     i ? "," : "",
-                                     (size_t) NGX_WEBRTC_PEER_ID_LEN,
-                                     peer->id, peer->tracks[i].id,
-                                     peer->tracks[i].type
-                                     == NGX_WEBRTC_MEDIA_AUDIO
-                                     ? "audio" : "video",
-                                     peer->tracks[i].muted
-                                     ? "true" : "false");
-                }
-
-                p = ngx_slprintf(p, last, "]}");
-            }
-
-            p = ngx_slprintf(p, last, "]}");
-            first = 0;
-        }
-    }
+    p = ngx_slprintf(p, last, "],\"calls\":");
+    p = ngx_webrtc_call_status(ctx->sh, p, last);
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    p = ngx_slprintf(p, last, "]}\n");
+    p = ngx_slprintf(p, last, "}\n");
 
     out->len = p - out->data;
 

@@ -2426,6 +2426,142 @@ test_codec_name(void)
 }
 
 
+/*
+ * A peer's description (group calls): what it says per section, parsed
+ * back with our own parser; every buffer size below the full one fails.
+ */
+static void
+test_peer_desc(void)
+{
+    size_t                             len, n;
+    u_char                            *buf;
+    test_buf_t                         t;
+    const char                        *err;
+    ngx_webrtc_sdp_desc_t              d;
+    ngx_webrtc_sdp_media_t            *m;
+    ngx_webrtc_sdp_section_t           sec[3];
+    ngx_webrtc_sdp_local_candidate_t   cand;
+
+    ngx_memzero(&d, sizeof(d));
+    ngx_memzero(sec, sizeof(sec));
+
+    ngx_str_set(&cand.addr, "192.0.2.7");
+    cand.port = 20001;
+
+    d.offer = 1;
+    d.session_id = 42;
+    d.version = 3;
+    ngx_str_set(&d.ice_ufrag, "abcd1234");
+    ngx_str_set(&d.ice_pwd, "0123456789abcdef0123456789abcdef");
+    ngx_str_set(&d.fingerprint, "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:"
+                "67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89");
+    ngx_str_set(&d.cname, "ngx-webrtc");
+    d.candidates = &cand;
+    d.ncandidates = 1;
+    d.sections = sec;
+    d.nsections = 3;
+
+    /* 0: what the peer sends us */
+    ngx_str_set(&sec[0].media, "audio");
+    ngx_str_set(&sec[0].mid, "0");
+    sec[0].direction = NGX_WEBRTC_DIR_RECV;
+    sec[0].codec.pt = 111;
+    ngx_str_set(&sec[0].codec.name, "opus");
+    sec[0].codec.clock_rate = 48000;
+    sec[0].codec.channels = 2;
+    sec[0].codec.fb_twcc = 1;
+    sec[0].ext_id[NGX_WEBRTC_EXT_MID] = 4;
+    sec[0].ext_id[NGX_WEBRTC_EXT_TWCC] = 3;
+
+    /* 1: another participant's video, with RTX */
+    ngx_str_set(&sec[1].media, "video");
+    ngx_str_set(&sec[1].mid, "1");
+    sec[1].direction = NGX_WEBRTC_DIR_SEND;
+    sec[1].codec.pt = 96;
+    ngx_str_set(&sec[1].codec.name, "VP8");
+    sec[1].codec.clock_rate = 90000;
+    sec[1].codec.fb_nack = 1;
+    sec[1].codec.fb_pli = 1;
+    sec[1].codec.fb_twcc = 1;
+    sec[1].has_rtx = 1;
+    sec[1].rtx.pt = 97;
+    ngx_str_set(&sec[1].rtx.name, "rtx");
+    sec[1].ext_id[NGX_WEBRTC_EXT_MID] = 4;
+    sec[1].ext_id[NGX_WEBRTC_EXT_TWCC] = 3;
+    sec[1].ssrc = 1111;
+    sec[1].rtx_ssrc = 2222;
+    ngx_str_set(&sec[1].msid_stream, "7f3a9c01");
+    ngx_str_set(&sec[1].msid_track, "7f3a9c01-1");
+
+    /* 2: a section that carries nothing now */
+    ngx_str_set(&sec[2].media, "video");
+    ngx_str_set(&sec[2].mid, "2");
+    sec[2].direction = NGX_WEBRTC_DIR_INACTIVE;
+    sec[2].codec = sec[1].codec;
+
+    len = ngx_webrtc_sdp_write_desc(NULL, 0, &d);
+    CHECK(len == 0);
+
+    buf = malloc(65536);
+    len = ngx_webrtc_sdp_write_desc(buf, 65536, &d);
+    CHECK(len > 0);
+
+    /* exactly its length fits, one byte less does not */
+
+    for (n = len - 1; n + 8 > len && n > 0; n--) {
+        CHECK(ngx_webrtc_sdp_write_desc(buf, n, &d) == 0);
+    }
+
+    CHECK(ngx_webrtc_sdp_write_desc(buf, len, &d) == len);
+    buf[len] = '\0';
+
+    CHECK(strstr((char *) buf, "a=group:BUNDLE 0 1 2\r\n") != NULL);
+    CHECK(strstr((char *) buf, "o=- 42 3 IN IP4") != NULL);
+    CHECK(strstr((char *) buf, "a=setup:actpass\r\n") != NULL);
+    CHECK(strstr((char *) buf, "a=setup:passive") == NULL);
+    CHECK(strstr((char *) buf, "a=ice-lite\r\n") != NULL);
+    CHECK(strstr((char *) buf,
+                 "a=msid:7f3a9c01 7f3a9c01-1\r\n") != NULL);
+    CHECK(strstr((char *) buf, "a=ssrc-group:FID 1111 2222\r\n") != NULL);
+
+    /* a sender gets no transport-cc: neither the feedback nor the id */
+    CHECK(strstr((char *) buf, "a=rtcp-fb:111 transport-cc\r\n") != NULL);
+    CHECK(strstr((char *) buf, "a=rtcp-fb:96 transport-cc") == NULL);
+
+    CHECK(parse_text((char *) buf, &t, &err) == NGX_OK);
+    CHECK(offer.nmedia == 3 && offer.bundle && offer.ice_lite);
+    CHECK(offer.setup == NGX_WEBRTC_SETUP_ACTPASS);
+
+    m = &offer.media[0];
+    CHECK(m->direction == NGX_WEBRTC_DIR_RECV && m->ncodecs == 1
+          && m->codecs[0].pt == 111 && m->ncandidates == 1
+          && m->candidates[0].port == 20001);
+    CHECK(m->nextmaps == 2);
+
+    m = &offer.media[1];
+    CHECK(m->direction == NGX_WEBRTC_DIR_SEND && m->ncodecs == 2
+          && m->codecs[1].codec == NGX_WEBRTC_CODEC_RTX
+          && m->codecs[1].apt == 96);
+    CHECK(m->fid_primary == 1111 && m->fid_rtx == 2222);
+    CHECK(m->nextmaps == 1 && m->extmaps[0].ext == NGX_WEBRTC_EXT_MID);
+
+    m = &offer.media[2];
+    CHECK(m->direction == NGX_WEBRTC_DIR_INACTIVE && m->port == 9);
+
+    free(t.data);
+
+    /* an answer says passive */
+
+    d.offer = 0;
+    len = ngx_webrtc_sdp_write_desc(buf, 65536, &d);
+    buf[len] = '\0';
+    CHECK(strstr((char *) buf, "a=setup:passive\r\n") != NULL);
+    CHECK(strstr((char *) buf, "a=setup:actpass") == NULL);
+
+    free(buf);
+}
+
+
 int
 main(void)
 {
@@ -2444,6 +2580,7 @@ main(void)
     test_send_firefox();
     test_send_inline();
     test_codec_name();
+    test_peer_desc();
 
     printf("sdp: %lu passed, %lu failed\n", (unsigned long) passed,
            (unsigned long) failed);
