@@ -101,6 +101,7 @@ typedef struct {
     uint32_t                    seq;         /* of our last offer */
     unsigned                    offer_out:1; /* it awaits an answer */
     unsigned                    sync:1;      /* offer again when free */
+    unsigned                    resend:1;    /* our last offer was lost */
     unsigned                    extmap_allow_mixed:1;
     ngx_msec_t                  offer_sent;
 } ngx_http_webrtc_call_peer_t;

@@ -23,6 +23,8 @@
 
 
 #define NGX_HTTP_WEBRTC_SDP_SIZE    65536
+#define NGX_HTTP_WEBRTC_ANSWER_TIME 10000   /* ms: an offer unanswered
+                                               longer is given up */
 
 
 static ngx_int_t ngx_http_webrtc_peer_parse(ngx_http_webrtc_call_peer_t *lp,
@@ -765,6 +767,18 @@ ngx_http_webrtc_peer_sync(ngx_http_webrtc_call_peer_t *lp)
     ngx_http_webrtc_mline_t  *ml;
     ngx_webrtc_sdp_source_t   sources[NGX_WEBRTC_MAX_TRACKS];
 
+    if (lp->offer_out
+        && ngx_current_msec - lp->offer_sent > NGX_HTTP_WEBRTC_ANSWER_TIME)
+    {
+        ngx_log_error(NGX_LOG_INFO, ngx_http_webrtc_peer_log(lp), 0,
+                      "webrtc call peer %*s: offer %uD not answered in "
+                      "%M ms, offering again",
+                      (size_t) NGX_WEBRTC_PEER_ID_LEN, lp->id, lp->seq,
+                      (ngx_msec_t) NGX_HTTP_WEBRTC_ANSWER_TIME);
+        lp->offer_out = 0;
+        lp->resend = 1;
+    }
+
     if (lp->session.len == 0 || lp->offer_out || lp->ws->closing) {
         lp->sync = 1;
         return;
@@ -782,7 +796,8 @@ ngx_http_webrtc_peer_sync(ngx_http_webrtc_call_peer_t *lp)
         return;
     }
 
-    changed = 0;
+    changed = lp->resend;
+    lp->resend = 0;
 
     /* tracks gone */
 

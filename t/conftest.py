@@ -98,11 +98,11 @@ http {{
         }}
         location = /ws {{
 {w}            webrtc_signaling;
+{extra_ws_location}
 {w}            webrtc_call_room ~^p2p- mode=p2p max=2;
 {w}            webrtc_call_room "~^[A-Za-z0-9_-]{{1,48}}$" mode=sfu max=16;
 {w}            webrtc_token {token};
 {w}            webrtc_ice_server stun:stun.example.net:3478;
-{extra_ws_location}
         }}
         location /webrtc/rooms {{
 {w}            webrtc_call_admin;

@@ -256,3 +256,62 @@ def test_slow_reader_is_closed(nginx_factory, report):
            "the other reader got all %d" % (code, sent, got))
     assert got == sent
     assert code == 1008
+
+
+def test_room_rules(nginx_factory, report):
+    """webrtc_call_room's own token, publisher_token, max, and the Origin
+    allowlist."""
+    srv = nginx_factory(extra_ws_location="""
+        webrtc_call_room stage token=guest publisher_token=speaker max=3;
+        webrtc_allow_origin http://good.example;""")
+
+    # Origin: the allowed one, none (not a browser), another: 403
+    assert RawWs(srv.http_port, origin="http://good.example").status == 101
+    assert RawWs(srv.http_port).status == 101
+    assert RawWs(srv.http_port, origin="http://evil.example").status == 403
+
+    # the room's token, not webrtc_token's
+    w = RawWs(srv.http_port)
+    assert w.join("stage", "x", token="demo")["code"] == "unauthorized"
+
+    speaker = RawWs(srv.http_port)
+    j = speaker.join("stage", "speaker", token="speaker")
+    assert j["type"] == "joined" and j["canPublish"] is True
+
+    guest = RawWs(srv.http_port)
+    j = guest.join("stage", "guest", token="guest")
+    assert j["type"] == "joined" and j["canPublish"] is False
+
+    # a guest's offer that sends is refused; one that only receives is not
+    async def offers():
+        from aiortc import RTCPeerConnection
+        from webrtc_client import SineAudioTrack
+        pc = RTCPeerConnection()
+        pc.addTransceiver(SineAudioTrack(), direction="sendonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        send = pc.localDescription.sdp
+        await pc.close()
+        pc = RTCPeerConnection()
+        pc.addTransceiver("audio", direction="recvonly")
+        pc.addTransceiver("video", direction="recvonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        recv = pc.localDescription.sdp
+        await pc.close()
+        return send, recv
+
+    send, recv = asyncio.run(offers())
+    guest.send_json({"type": "offer", "sdp": send})
+    m = guest.read_json()
+    assert m["type"] == "error" and m["code"] == "not-allowed", m
+    guest.send_json({"type": "offer", "sdp": recv})
+    m = guest.read_json()
+    assert m["type"] == "answer", m
+
+    # max=3
+    third = RawWs(srv.http_port)
+    assert third.join("stage", "third", token="guest")["type"] == "joined"
+    fourth = RawWs(srv.http_port)
+    assert fourth.join("stage", "fourth", token="guest")["code"] \
+        == "room-full"
+    report("room rules: room token, publisher token (guest's sending offer "
+           "refused, its receiving one answered), max=3, Origin allowlist")
