@@ -632,7 +632,8 @@ class NftLoss:
             raise RuntimeError("nft %s: %s" % (" ".join(args), r.stdout))
         return r
 
-    def install(self, sport, dport, percent):
+    def install(self, sport, dport, percent, both=False):
+        """both: the reverse flow (dport -> sport) too, not counted."""
         self.remove()
         self.installed = True
         self.run("add", "table", "inet", NFT_TABLE)
@@ -641,9 +642,15 @@ class NftLoss:
         flow = ["udp", "sport", str(sport), "udp", "dport", str(dport)]
         self.run("add", "rule", "inet", NFT_TABLE, "out", *flow,
                  "counter", "comment", '"all"')
-        self.run("add", "rule", "inet", NFT_TABLE, "out", *flow,
-                 "numgen", "random", "mod", "100", "<", str(int(percent)),
+        # numgen's range ends at 99: 100% is a plain drop
+        chance = [] if percent >= 100 else \
+            ["numgen", "random", "mod", "100", "<", str(int(percent))]
+        self.run("add", "rule", "inet", NFT_TABLE, "out", *flow, *chance,
                  "counter", "drop", "comment", '"dropped"')
+        if both:
+            back = ["udp", "sport", str(dport), "udp", "dport", str(sport)]
+            self.run("add", "rule", "inet", NFT_TABLE, "out", *back,
+                     *chance, "drop")
 
     def counts(self):
         """-> (packets seen, packets dropped) of the flow."""
