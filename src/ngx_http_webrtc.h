@@ -44,6 +44,7 @@ typedef struct {
     ngx_str_t                   admin_token;
     ngx_flag_t                  call_whip;   /* WHIP publishers join the
                                                 call of their room */
+    ngx_uint_t                  max_per_client;
 } ngx_http_webrtc_loc_conf_t;
 
 
@@ -65,6 +66,8 @@ ngx_int_t ngx_http_webrtc_add_ice_servers(ngx_http_request_t *r);
 ngx_int_t ngx_http_webrtc_check_token(ngx_http_request_t *r);
 ngx_int_t ngx_http_webrtc_bearer(ngx_http_request_t *r, ngx_str_t *token);
 ngx_uint_t ngx_http_webrtc_token_eq(ngx_str_t *given, ngx_str_t *token);
+void ngx_http_webrtc_client(ngx_http_request_t *r,
+    ngx_webrtc_session_args_t *args);
 ngx_int_t ngx_http_webrtc_reply(ngx_http_request_t *r, ngx_uint_t status,
     char *type, ngx_str_t *body);
 ngx_int_t ngx_http_webrtc_problem(ngx_http_request_t *r, ngx_uint_t status,

@@ -807,6 +807,7 @@ ngx_http_webrtc_answer(ngx_http_request_t *r, ngx_webrtc_sdp_offer_t *offer)
     args.room_max_sessions = wlcf->room_max_sessions;
     args.placement = wlcf->placement;
     args.takeover = wlcf->takeover;
+    ngx_http_webrtc_client(r, &args);
     args.offer = offer;
 
     if (wlcf->pins) {
@@ -828,6 +829,16 @@ ngx_http_webrtc_answer(ngx_http_request_t *r, ngx_webrtc_sdp_offer_t *offer)
     case NGX_WEBRTC_NO_PUBLISHER:
         /* the publisher left since the offer was negotiated */
         return ngx_http_webrtc_no_publisher(r);
+
+    case NGX_WEBRTC_TOO_MANY:
+        ngx_str_set(&v, "5");
+        if (ngx_http_webrtc_add_header(r, "Retry-After", &v) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_webrtc_problem(r, NGX_HTTP_TOO_MANY_REQUESTS,
+                                       "too many sessions from this "
+                                       "address");
 
     case NGX_WEBRTC_FULL:
         ngx_str_set(&v, "5");

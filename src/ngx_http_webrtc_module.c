@@ -166,6 +166,13 @@ static ngx_command_t  ngx_http_webrtc_commands[] = {
       offsetof(ngx_http_webrtc_loc_conf_t, call_whip),
       NULL },
 
+    { ngx_string("webrtc_max_sessions_per_client"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_webrtc_loc_conf_t, max_per_client),
+      NULL },
+
     { ngx_string("webrtc_admin_token"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -234,6 +241,7 @@ ngx_http_webrtc_create_loc_conf(ngx_conf_t *cf)
     conf->ws_max_message = NGX_CONF_UNSET_SIZE;
     conf->ws_max_queue = NGX_CONF_UNSET_SIZE;
     conf->call_whip = NGX_CONF_UNSET;
+    conf->max_per_client = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -267,6 +275,7 @@ ngx_http_webrtc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               1024 * 1024);
     ngx_conf_merge_str_value(conf->admin_token, prev->admin_token, "");
     ngx_conf_merge_value(conf->call_whip, prev->call_whip, 0);
+    ngx_conf_merge_uint_value(conf->max_per_client, prev->max_per_client, 0);
 
     if (conf->ws_max_message < 1024) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -765,6 +774,39 @@ ngx_http_webrtc_bearer(ngx_http_request_t *r, ngx_str_t *token)
     }
 
     return ngx_http_webrtc_token_eq(&given, token) ? NGX_OK : NGX_DECLINED;
+}
+
+
+/* the client's address and its limit, for a new session */
+void
+ngx_http_webrtc_client(ngx_http_request_t *r, ngx_webrtc_session_args_t *args)
+{
+    struct sockaddr             *sa;
+    ngx_http_webrtc_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_webrtc_module);
+    sa = r->connection->sockaddr;
+
+    args->max_per_client = wlcf->max_per_client;
+    ngx_str_null(&args->client);
+
+    switch (sa->sa_family) {
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        args->client.data = ((struct sockaddr_in6 *) sa)->sin6_addr.s6_addr;
+        args->client.len = 16;
+        break;
+#endif
+
+    case AF_INET:
+        args->client.data = (u_char *) &((struct sockaddr_in *) sa)->sin_addr;
+        args->client.len = 4;
+        break;
+
+    default: /* unix sockets: not limited */
+        args->max_per_client = 0;
+    }
 }
 
 

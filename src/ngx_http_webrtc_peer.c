@@ -205,7 +205,10 @@ ngx_http_webrtc_peer_offer(ngx_http_webrtc_call_peer_t *lp, ngx_str_t *sdp,
         if (rc != NGX_OK) {
             lp->nmlines = 0;
             return ngx_http_webrtc_call_error(lp, "busy",
-                                              "cannot make a session");
+                                        rc == NGX_WEBRTC_TOO_MANY
+                                        ? "too many sessions from this "
+                                          "address"
+                                        : "cannot make a session");
         }
     }
 
@@ -350,6 +353,7 @@ ngx_http_webrtc_peer_parse(ngx_http_webrtc_call_peer_t *lp, ngx_str_t *sdp,
     ngx_webrtc_sdp_offer_t *parsed, u_char **text)
 {
     u_char      *p;
+    ngx_uint_t   i;
     const char  *err;
 
     if (sdp->len > NGX_HTTP_WEBRTC_SDP_SIZE) {
@@ -384,6 +388,18 @@ ngx_http_webrtc_peer_parse(ngx_http_webrtc_call_peer_t *lp, ngx_str_t *sdp,
         return NGX_ERROR;
     }
 
+    for (i = 0; i < parsed->nmedia; i++) {
+        if (parsed->media[i].mid.len == 0
+            || parsed->media[i].mid.len > NGX_WEBRTC_MID_LEN)
+        {
+            ngx_free(p);
+            (void) ngx_http_webrtc_call_error(lp, "bad-sdp",
+                                              "every section needs a mid "
+                                              "of 1 to 16 bytes");
+            return NGX_ERROR;
+        }
+    }
+
     *text = p;
 
     return NGX_OK;
@@ -404,10 +420,11 @@ ngx_http_webrtc_peer_create_session(ngx_http_webrtc_call_peer_t *lp)
     args.room.len = lp->peer->stream_len;
     args.placement = NGX_WEBRTC_PLACE_LOCAL;
     args.offer = lp->remote;
+    ngx_http_webrtc_client(lp->ws->request, &args);
 
     rc = ngx_webrtc_session_create(&args, &rec, ngx_http_webrtc_peer_log(lp));
     if (rc != NGX_OK) {
-        return NGX_ERROR;
+        return rc;
     }
 
     ngx_memcpy(lp->session_id, rec.id, NGX_WEBRTC_ID_LEN);
@@ -728,12 +745,18 @@ ngx_http_webrtc_peer_set_codec(ngx_http_webrtc_mline_t *ml,
     c = &m->codecs[m->codec];
 
     ml->codec = *c;
-    ml->codec.name.len = ngx_min(c->name.len, sizeof(ml->name));
-    ngx_memcpy(ml->name, c->name.data, ml->codec.name.len);
     ml->codec.name.data = ml->name;
-    ml->codec.fmtp.len = ngx_min(c->fmtp.len, sizeof(ml->fmtp));
-    ngx_memcpy(ml->fmtp, c->fmtp.data, ml->codec.fmtp.len);
+    ml->codec.name.len = ngx_min(c->name.len, sizeof(ml->name));
     ml->codec.fmtp.data = ml->fmtp;
+    ml->codec.fmtp.len = ngx_min(c->fmtp.len, sizeof(ml->fmtp));
+
+    if (ml->codec.name.len) {
+        ngx_memcpy(ml->name, c->name.data, ml->codec.name.len);
+    }
+
+    if (ml->codec.fmtp.len) {
+        ngx_memcpy(ml->fmtp, c->fmtp.data, ml->codec.fmtp.len);
+    }
 
     ml->has_rtx = (m->rtx >= 0 && m->rtx < (ngx_int_t) m->ncodecs);
 

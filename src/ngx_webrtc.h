@@ -153,6 +153,9 @@ typedef struct {
     u_char                      room[NGX_WEBRTC_ROOM_LEN];
     u_char                      room_len;
     u_char                      remote_fp[32];
+    u_char                      client[16];  /* the signaling client's
+                                                address: IPv4 or IPv6 */
+    u_char                      client_len;
 
     ngx_webrtc_room_t          *shared_room; /* lives as long as we do */
     ngx_uint_t                  kind;
@@ -326,6 +329,8 @@ typedef struct {
     ngx_uint_t                  kind;
     ngx_str_t                   room;
     ngx_uint_t                  room_max_sessions;   /* 0: no limit */
+    ngx_uint_t                  max_per_client;      /* 0: no limit */
+    ngx_str_t                   client;      /* address bytes */
     ngx_uint_t                  placement;   /* NGX_WEBRTC_PLACE_* */
     unsigned                    takeover:1;
     ngx_webrtc_sdp_offer_t     *offer;       /* negotiated */
@@ -347,6 +352,7 @@ typedef struct {
 #define NGX_WEBRTC_BUSY             -10     /* room has a live publisher */
 #define NGX_WEBRTC_FULL             -11     /* limits or memory */
 #define NGX_WEBRTC_NO_PUBLISHER     -12     /* nothing to view yet */
+#define NGX_WEBRTC_TOO_MANY         -13     /* this client has its limit */
 
 
 extern const char  *ngx_webrtc_state_names[];

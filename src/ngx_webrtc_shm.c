@@ -41,6 +41,8 @@ static void ngx_webrtc_shm_free_room(ngx_webrtc_shm_ctx_t *ctx,
 static ngx_int_t ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
     ngx_webrtc_sdp_offer_t *offer);
 static ngx_webrtc_shm_ctx_t *ngx_webrtc_shm_ctx(void);
+static ngx_uint_t ngx_webrtc_shm_client_sessions(ngx_webrtc_shm_ctx_t *ctx,
+    ngx_str_t *client);
 static void ngx_webrtc_shm_release_subs(ngx_webrtc_shm_ctx_t *ctx,
     ngx_webrtc_session_rec_t *rec, ngx_webrtc_track_t *tracks,
     ngx_uint_t n);
@@ -220,6 +222,17 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
+    if (args->max_per_client
+        && ngx_webrtc_shm_client_sessions(ctx, &args->client)
+           >= args->max_per_client)
+    {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "webrtc: this client has its %ui sessions",
+                      args->max_per_client);
+        return NGX_WEBRTC_TOO_MANY;
+    }
+
     if (wcf->max_sessions && ctx->sh->nsessions >= wcf->max_sessions) {
         ngx_shmtx_unlock(&ctx->shpool->mutex);
         ngx_log_error(NGX_LOG_WARN, log, 0,
@@ -314,6 +327,10 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
     ngx_memcpy(rec->room, args->room.data, args->room.len);
     rec->room_len = (u_char) args->room.len;
     ngx_memcpy(rec->remote_fp, args->offer->fingerprint, 32);
+    rec->client_len = (u_char) ngx_min(args->client.len, sizeof(rec->client));
+    if (rec->client_len) {
+        ngx_memcpy(rec->client, args->client.data, rec->client_len);
+    }
 
     rec->shared_room = room;
     rec->kind = args->kind;
@@ -372,6 +389,36 @@ nomem:
                   "webrtc: shared memory zone is full");
 
     return NGX_WEBRTC_FULL;
+}
+
+
+/*
+ * The sessions one client address holds: a walk of all of them, which
+ * costs a microsecond per thousand and saves an index to keep.
+ */
+static ngx_uint_t
+ngx_webrtc_shm_client_sessions(ngx_webrtc_shm_ctx_t *ctx, ngx_str_t *client)
+{
+    ngx_uint_t                 n;
+    ngx_queue_t               *q;
+    ngx_webrtc_session_rec_t  *rec;
+
+    n = 0;
+
+    for (q = ngx_queue_head(&ctx->sh->sessions);
+         q != ngx_queue_sentinel(&ctx->sh->sessions);
+         q = ngx_queue_next(q))
+    {
+        rec = ngx_queue_data(q, ngx_webrtc_session_rec_t, queue);
+
+        if (rec->client_len == client->len && !rec->closing
+            && ngx_memcmp(rec->client, client->data, client->len) == 0)
+        {
+            n++;
+        }
+    }
+
+    return n;
 }
 
 

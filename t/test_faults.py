@@ -177,6 +177,32 @@ def test_zone_exhausted(nginx_factory, report):
     assert r.status_code == 201, r.status_code
 
 
+def test_sessions_per_client(nginx_factory, report):
+    """webrtc_max_sessions_per_client: one address gets 429 with
+    Retry-After past its limit, counted across rooms, publishers and
+    viewers; a session ended makes room again."""
+    srv = nginx_factory(extra_location="webrtc_max_sessions_per_client 3;",
+                        extra_whep_location="webrtc_max_sessions_per_client "
+                                            "3;")
+    offer = read_sdp("chromium-156-whip-offer.sdp")
+
+    created = [srv.whip_post("perip%d" % i, offer) for i in range(3)]
+    assert [r.status_code for r in created] == [201, 201, 201]
+
+    r = srv.whip_post("perip9", offer)
+    assert r.status_code == 429, r.status_code
+    assert r.headers.get("Retry-After")
+    assert "too many sessions" in r.text
+    assert "this client has its 3 sessions" in srv.log_text()
+
+    assert srv.whip_delete(created[0].headers["Location"]).status_code \
+        == 200
+    r = srv.whip_post("perip9", offer)
+    assert r.status_code == 201, r.status_code
+    report("per client: 3 sessions, the 4th got 429 with Retry-After, "
+           "one deleted let the next in")
+
+
 def test_stun_flood_gets_no_reply(nginx, report):
     """Thousands of binding requests with a wrong key or an unknown ufrag:
     not one reply; the right key still gets one."""
