@@ -196,7 +196,7 @@ ngx_http_webrtc_call_join(ngx_http_webrtc_call_peer_t *lp,
 {
     ngx_int_t                     rc;
     ngx_str_t                     room, name, token;
-    ngx_uint_t                    i, publish;
+    ngx_uint_t                    i, n, publish;
     ngx_webrtc_peer_t            *peers, *peer;
     ngx_webrtc_json_t            *out, *list;
     ngx_http_request_t           *r;
@@ -295,17 +295,30 @@ ngx_http_webrtc_call_join(ngx_http_webrtc_call_peer_t *lp,
                   "webrtc call \"%V\": peer %*s \"%V\" joined",
                   &room, (size_t) NGX_WEBRTC_PEER_ID_LEN, lp->id, &name);
 
-    /* the answer: who is there */
+    /*
+     * Everybody else first: who came (told before it hears "joined", so
+     * that a participant joining right after it does not get this too)
+     */
 
-    if (ngx_webrtc_call_peers(&room, r->pool, &peers, &i) != NGX_OK) {
+    out = ngx_webrtc_json_object();
+    (void) ngx_webrtc_json_set_cstr(out, "type", "participant-joined");
+    (void) ngx_webrtc_json_set(out, "participant",
+                               ngx_http_webrtc_call_peer_json(peer));
+
+    (void) ngx_http_webrtc_call_post(lp, out, NULL, lp->id,
+                                     NGX_WEBRTC_MAIL_TEXT);
+
+    /* the answer: who is there, oldest first */
+
+    if (ngx_webrtc_call_peers(&room, r->pool, &peers, &n) != NGX_OK) {
         peers = NULL;
-        i = 0;
+        n = 0;
     }
 
     out = ngx_webrtc_json_object();
     list = ngx_webrtc_json_array();
 
-    while (i--) {
+    for (i = 0; i < n; i++) {
         if (ngx_memcmp(peers[i].id, lp->id, NGX_WEBRTC_PEER_ID_LEN) != 0) {
             (void) ngx_webrtc_json_append(list,
                                    ngx_http_webrtc_call_peer_json(&peers[i]));
@@ -327,16 +340,6 @@ ngx_http_webrtc_call_join(ngx_http_webrtc_call_peer_t *lp,
     if (ngx_http_webrtc_call_send(lp, out) != NGX_OK) {
         return;
     }
-
-    /* and everybody else: who came */
-
-    out = ngx_webrtc_json_object();
-    (void) ngx_webrtc_json_set_cstr(out, "type", "participant-joined");
-    (void) ngx_webrtc_json_set(out, "participant",
-                               ngx_http_webrtc_call_peer_json(peer));
-
-    (void) ngx_http_webrtc_call_post(lp, out, NULL, lp->id,
-                                     NGX_WEBRTC_MAIL_TEXT);
 
     if (rcf->mode == NGX_WEBRTC_CALL_SFU) {
         /* what the others publish: the first offer */
