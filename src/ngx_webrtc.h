@@ -21,8 +21,10 @@
 
 
 #define NGX_WEBRTC_MAX_WORKERS      64
+#define NGX_WEBRTC_MAX_PROCS        128     /* worker processes at once:
+                                               old generations too */
 #define NGX_WEBRTC_MAX_ANNOUNCE     8
-#define NGX_WEBRTC_PORT_BANKS       4       /* see ngx_webrtc_udp_bind() */
+#define NGX_WEBRTC_PORT_BANKS       8       /* see ngx_webrtc_udp_bind() */
 #define NGX_WEBRTC_ID_LEN           32      /* hex chars, 128 bits */
 #define NGX_WEBRTC_UFRAG_LEN        8
 #define NGX_WEBRTC_PWD_LEN          32
@@ -184,14 +186,22 @@ struct ngx_webrtc_room_s {
     ngx_uint_t                  worker;      /* affinity: where it started */
     ngx_uint_t                  nsources;
     ngx_webrtc_source_t         sources[NGX_WEBRTC_MAX_TRACKS];
-    ngx_uint_t                  viewers[NGX_WEBRTC_MAX_WORKERS];
+    ngx_uint_t                  viewers[NGX_WEBRTC_MAX_PROCS];
+    ngx_uint_t                  viewing_procs; /* with viewers[i] > 0 */
 };
 
 
+/*
+ * A worker process, of this configuration or an older one that still has
+ * sessions after a reload.  Sessions, rooms and calls name workers by
+ * their slot here; a slot is woken through an abstract unix socket named
+ * after its pid, so workers of different generations reach each other.
+ */
 typedef struct {
-    ngx_pid_t                   pid;
+    ngx_pid_t                   pid;         /* 0: free */
     in_port_t                   port;        /* 0 until its socket is bound */
     ngx_uint_t                  sessions;
+    ngx_uint_t                  generation;  /* its configuration load */
 } ngx_webrtc_worker_slot_t;
 
 
@@ -241,7 +251,8 @@ typedef struct {
     unsigned                    audio:1;     /* not muted by itself */
     unsigned                    video:1;
     unsigned                    whip:1;      /* a WHIP publisher */
-    ngx_uint_t                  worker;      /* its signaling worker */
+    ngx_uint_t                  worker;      /* its signaling worker's
+                                                process slot */
     ngx_pid_t                   pid;
     u_char                      stream[NGX_WEBRTC_ROOM_LEN];  /* the room
                                                 of its published sources */
@@ -259,7 +270,7 @@ struct ngx_webrtc_call_s {
     ngx_uint_t                  mode;        /* NGX_WEBRTC_CALL_* */
     ngx_uint_t                  npeers;
     ngx_queue_t                 peers;       /* oldest first */
-    ngx_uint_t                  workers[NGX_WEBRTC_MAX_WORKERS];
+    ngx_uint_t                  workers[NGX_WEBRTC_MAX_PROCS];
 };
 
 
@@ -287,10 +298,11 @@ typedef struct {
     ngx_uint_t                  nsessions;
     ngx_rbtree_t                calls;
     ngx_rbtree_node_t           calls_sentinel;
-    ngx_queue_t                 inbox[NGX_WEBRTC_MAX_WORKERS];
-    size_t                      inbox_size[NGX_WEBRTC_MAX_WORKERS];
+    ngx_queue_t                 inbox[NGX_WEBRTC_MAX_PROCS];
+    size_t                      inbox_size[NGX_WEBRTC_MAX_PROCS];
     ngx_uint_t                  nworkers;
-    ngx_webrtc_worker_slot_t    workers[NGX_WEBRTC_MAX_WORKERS];
+    ngx_uint_t                  generation;  /* configuration loads */
+    ngx_webrtc_worker_slot_t    workers[NGX_WEBRTC_MAX_PROCS];
 } ngx_webrtc_shm_t;
 
 
@@ -302,6 +314,7 @@ typedef struct {
 
 typedef struct {
     ngx_addr_t                  listen;      /* address + base port */
+    ngx_uint_t                  banks;       /* ports per worker number */
     ngx_array_t                *announce;    /* of ngx_str_t */
     size_t                      zone_size;
     ngx_msec_t                  consent_timeout;
@@ -314,8 +327,7 @@ typedef struct {
     ngx_webrtc_shm_ctx_t        shm;
     ngx_uint_t                  nworkers;
 
-    /* wake-up eventfds, one per worker, made before the fork */
-    ngx_fd_t                    wake[NGX_WEBRTC_MAX_WORKERS];
+    ngx_uint_t                  generation;  /* of this load */
 
     /* DTLS: made once per configuration load, inherited by the workers */
     void                       *ssl_ctx;     /* SSL_CTX * */

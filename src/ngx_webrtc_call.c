@@ -9,7 +9,7 @@
  * (peers), and the mailboxes that carry room events to the workers whose
  * WebSocket connections hold the peers.  A message is posted once per
  * worker that has peers in the room, into that worker's inbox, and the
- * worker is woken through its eventfd: no polling.
+ * worker is woken through its wake-up socket: no polling.
  */
 
 
@@ -33,7 +33,6 @@ static ngx_int_t ngx_webrtc_call_post_locked(ngx_webrtc_shm_ctx_t *ctx,
 static void ngx_webrtc_call_fill_mail(ngx_webrtc_mail_t *m,
     ngx_str_t *room, u_char *to, u_char *except, ngx_uint_t flags,
     u_char *data, size_t len);
-static void ngx_webrtc_call_wake(ngx_uint_t worker);
 
 
 static void  (*ngx_webrtc_call_mail_handler)(ngx_webrtc_mail_t *mail);
@@ -111,12 +110,12 @@ ngx_webrtc_call_join(ngx_str_t *room, ngx_uint_t mode, ngx_uint_t max,
     p->audio = 1;
     p->video = 1;
     p->call = call;
-    p->worker = ngx_worker;
+    p->worker = ngx_webrtc_worker.proc;
     p->pid = ngx_pid;
 
     ngx_queue_insert_tail(&call->peers, &p->queue);
     call->npeers++;
-    call->workers[ngx_worker]++;
+    call->workers[ngx_webrtc_worker.proc]++;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
@@ -157,7 +156,7 @@ ngx_webrtc_call_remove_peer(ngx_webrtc_shm_ctx_t *ctx,
     ngx_queue_remove(&peer->queue);
     call->npeers--;
 
-    if (peer->worker < NGX_WEBRTC_MAX_WORKERS
+    if (peer->worker < NGX_WEBRTC_MAX_PROCS
         && call->workers[peer->worker])
     {
         call->workers[peer->worker]--;
@@ -362,7 +361,7 @@ ngx_webrtc_call_join_whip(ngx_str_t *room, ngx_webrtc_session_rec_t *rec,
     peer->whip = 1;
     peer->pid = 0;
     peer->call->workers[peer->worker]--;
-    peer->worker = NGX_WEBRTC_MAX_WORKERS;
+    peer->worker = NGX_WEBRTC_MAX_PROCS;
     ngx_memcpy(peer->stream, room->data, room->len);
     peer->stream_len = (u_char) room->len;
     ngx_memcpy(peer->session, rec->id, NGX_WEBRTC_ID_LEN);
@@ -458,16 +457,15 @@ ngx_webrtc_call_post(ngx_str_t *room, u_char *to, u_char *except,
     ngx_uint_t flags, u_char *data, size_t len, ngx_log_t *log)
 {
     ngx_int_t              rc;
-    ngx_uint_t             i, nworkers, here;
+    ngx_uint_t             i, here;
     ngx_queue_t           *q;
     ngx_webrtc_peer_t     *p;
     ngx_webrtc_call_t     *call;
     ngx_webrtc_mail_t     *local;
     ngx_webrtc_shm_ctx_t  *ctx;
-    u_char                 woken[NGX_WEBRTC_MAX_WORKERS];
+    u_char                 woken[NGX_WEBRTC_MAX_PROCS];
 
     ctx = ngx_webrtc_worker.shm;
-    nworkers = ngx_webrtc_worker.conf->nworkers;
     rc = NGX_DECLINED;
     here = 0;
 
@@ -482,7 +480,7 @@ ngx_webrtc_call_post(ngx_str_t *room, u_char *to, u_char *except,
         return NGX_DECLINED;
     }
 
-    for (i = 0; i < nworkers && i < NGX_WEBRTC_MAX_WORKERS; i++) {
+    for (i = 0; i < NGX_WEBRTC_MAX_PROCS; i++) {
 
         if (call->workers[i] == 0) {
             continue;
@@ -507,7 +505,7 @@ ngx_webrtc_call_post(ngx_str_t *room, u_char *to, u_char *except,
             }
         }
 
-        if (i == (ngx_uint_t) ngx_worker) {
+        if (i == ngx_webrtc_worker.proc) {
             /* our own peers: delivered below, without the inbox */
             here = 1;
             continue;
@@ -527,9 +525,9 @@ ngx_webrtc_call_post(ngx_str_t *room, u_char *to, u_char *except,
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    for (i = 0; i < nworkers && i < NGX_WEBRTC_MAX_WORKERS; i++) {
+    for (i = 0; i < NGX_WEBRTC_MAX_PROCS; i++) {
         if (woken[i]) {
-            ngx_webrtc_call_wake(i);
+            ngx_webrtc_wake(i);
             rc = NGX_OK;
         }
     }
@@ -613,25 +611,6 @@ ngx_webrtc_call_post_locked(ngx_webrtc_shm_ctx_t *ctx,
 }
 
 
-static void
-ngx_webrtc_call_wake(ngx_uint_t worker)
-{
-    uint64_t            one;
-    ngx_webrtc_conf_t  *wcf;
-
-    wcf = ngx_webrtc_worker.conf;
-
-    one = 1;
-
-    if (write(wcf->wake[worker], &one, sizeof(uint64_t)) == -1
-        && ngx_errno != NGX_EAGAIN)
-    {
-        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, ngx_errno,
-                      "webrtc: cannot wake worker %ui", worker);
-    }
-}
-
-
 /* the next message of this worker's inbox, NULL when it is empty */
 ngx_webrtc_mail_t *
 ngx_webrtc_call_next_mail(void)
@@ -641,7 +620,7 @@ ngx_webrtc_call_next_mail(void)
     ngx_webrtc_shm_ctx_t  *ctx;
 
     ctx = ngx_webrtc_worker.shm;
-    inbox = &ctx->sh->inbox[ngx_worker];
+    inbox = &ctx->sh->inbox[ngx_webrtc_worker.proc];
     m = NULL;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
@@ -650,8 +629,8 @@ ngx_webrtc_call_next_mail(void)
         q = ngx_queue_head(inbox);
         ngx_queue_remove(q);
         m = ngx_queue_data(q, ngx_webrtc_mail_t, queue);
-        ctx->sh->inbox_size[ngx_worker] -= sizeof(ngx_webrtc_mail_t)
-                                           + m->len;
+        ctx->sh->inbox_size[ngx_webrtc_worker.proc] -=
+                                             sizeof(ngx_webrtc_mail_t) + m->len;
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -670,6 +649,26 @@ ngx_webrtc_call_free_mail(ngx_webrtc_mail_t *mail)
     ngx_shmtx_lock(&ctx->shpool->mutex);
     ngx_slab_free_locked(ctx->shpool, mail);
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+/* under the lock: what a dead process left in its inbox */
+void
+ngx_webrtc_call_drop_mail(ngx_uint_t proc)
+{
+    ngx_queue_t           *q, *inbox;
+    ngx_webrtc_shm_ctx_t  *ctx;
+
+    ctx = ngx_webrtc_worker.shm;
+    inbox = &ctx->sh->inbox[proc];
+
+    while (inbox->next && !ngx_queue_empty(inbox)) {
+        q = ngx_queue_head(inbox);
+        ngx_queue_remove(q);
+        ngx_slab_free_locked(ctx->shpool, q);
+    }
+
+    ctx->sh->inbox_size[proc] = 0;
 }
 
 

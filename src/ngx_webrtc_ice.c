@@ -252,8 +252,7 @@ ngx_webrtc_ice_find_session(ngx_webrtc_ice_lookup_t *lookup,
     if (rec
         && !rec->local
         && !rec->closing
-        && rec->worker == ngx_worker
-        && ctx->sh->workers[ngx_worker].pid == ngx_pid
+        && rec->worker == ngx_webrtc_worker.proc
         && remote->len == rec->remote_ufrag_len
         && ngx_memcmp(remote->data, rec->remote_ufrag, remote->len) == 0)
     {
@@ -283,7 +282,7 @@ ngx_webrtc_ice_adopt(ngx_webrtc_ice_lookup_t *lookup)
     rec = ngx_webrtc_shm_find_ufrag(ctx, &ufrag);
 
     if (rec != lookup->rec || rec->local || rec->closing
-        || rec->worker != ngx_worker)
+        || rec->worker != ngx_webrtc_worker.proc)
     {
         ngx_shmtx_unlock(&ctx->shpool->mutex);
         return NULL;

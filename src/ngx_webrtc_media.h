@@ -147,13 +147,15 @@ typedef struct {
     ngx_rbtree_node_t           ufrags_sentinel;
     ngx_event_t                 sweep;
     ngx_event_t                 flush;       /* posted: send batch, wakes */
-    ngx_connection_t           *wake;        /* our eventfd */
+    ngx_connection_t           *wake;        /* our wake-up socket */
     ngx_rbtree_t                rooms;
     ngx_rbtree_node_t           rooms_sentinel;
     ngx_queue_t                 room_list;
     ngx_webrtc_conf_t          *conf;
     ngx_webrtc_shm_ctx_t       *shm;
     uint64_t                    tie_breaker;
+    ngx_uint_t                  proc;        /* our slot in shared memory */
+    ngx_uint_t                  generation;
 } ngx_webrtc_worker_t;
 
 
@@ -171,6 +173,7 @@ void ngx_webrtc_shm_reap(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *conf,
 
 /* ngx_webrtc_call.c */
 void ngx_webrtc_call_read_mail(void);
+void ngx_webrtc_call_drop_mail(ngx_uint_t proc);
 ngx_webrtc_mail_t *ngx_webrtc_call_next_mail(void);
 void ngx_webrtc_call_free_mail(ngx_webrtc_mail_t *mail);
 void ngx_webrtc_call_reap(ngx_log_t *log);
@@ -179,8 +182,6 @@ u_char *ngx_webrtc_call_status(ngx_webrtc_shm_t *sh, u_char *p,
     u_char *last);
 
 /* ngx_webrtc_room.c */
-ngx_int_t ngx_webrtc_room_create_wake_fds(ngx_cycle_t *cycle,
-    ngx_webrtc_conf_t *wcf);
 ngx_int_t ngx_webrtc_room_init_worker(ngx_cycle_t *cycle);
 ngx_int_t ngx_webrtc_room_join(ngx_webrtc_session_t *s);
 void ngx_webrtc_room_leave(ngx_webrtc_session_t *s);
@@ -194,6 +195,8 @@ void ngx_webrtc_room_sender_report(ngx_webrtc_session_t *s,
 void ngx_webrtc_room_ask_keyframe(ngx_webrtc_lroom_t *room,
     ngx_uint_t source);
 void ngx_webrtc_room_wake(void);
+void ngx_webrtc_wake(ngx_uint_t proc);
+void ngx_webrtc_room_exit_worker(void);
 
 /* ngx_webrtc_viewer.c */
 ngx_int_t ngx_webrtc_viewer_init(ngx_webrtc_session_t *s);

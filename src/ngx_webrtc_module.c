@@ -25,6 +25,9 @@ static char *ngx_webrtc_listen(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_webrtc_announce(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void ngx_webrtc_sweep_handler(ngx_event_t *ev);
+static ngx_int_t ngx_webrtc_claim_slot(ngx_webrtc_shm_ctx_t *ctx,
+    ngx_webrtc_conf_t *wcf, ngx_log_t *log);
+static ngx_uint_t ngx_webrtc_slot_free(ngx_webrtc_worker_slot_t *w);
 
 
 ngx_webrtc_worker_t  ngx_webrtc_worker;
@@ -33,7 +36,7 @@ ngx_webrtc_worker_t  ngx_webrtc_worker;
 static ngx_command_t  ngx_webrtc_commands[] = {
 
     { ngx_string("webrtc_listen"),
-      NGX_MAIN_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      NGX_MAIN_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE12,
       ngx_webrtc_listen,
       0,
       0,
@@ -210,9 +213,7 @@ ngx_webrtc_init_conf(ngx_cycle_t *cycle, void *conf)
                                a->data, NGX_SOCKADDR_STRLEN, 0);
     }
 
-    if (ngx_webrtc_dtls_init_conf(cycle, wcf) != NGX_OK
-        || ngx_webrtc_room_create_wake_fds(cycle, wcf) != NGX_OK)
-    {
+    if (ngx_webrtc_dtls_init_conf(cycle, wcf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -225,6 +226,7 @@ ngx_webrtc_listen(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_webrtc_conf_t *wcf = conf;
 
+    ngx_int_t   n;
     ngx_str_t  *value, name;
 
     if (wcf->zone) {
@@ -247,6 +249,23 @@ ngx_webrtc_listen(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            "\"webrtc_listen\" needs a base port in \"%V\"",
                            &value[1]);
         return NGX_CONF_ERROR;
+    }
+
+    wcf->banks = NGX_WEBRTC_PORT_BANKS;
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "banks=", 6) != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        n = ngx_atoi(value[2].data + 6, value[2].len - 6);
+        if (n < 2 || n > 64) {
+            return "has an invalid banks=: 2 to 64";
+        }
+
+        wcf->banks = n;
     }
 
     /* the size is set in init_conf, once webrtc_zone has been read */
@@ -333,9 +352,8 @@ ngx_webrtc_get_conf(ngx_cycle_t *cycle)
 ngx_int_t
 ngx_webrtc_init_worker(ngx_cycle_t *cycle)
 {
-    ngx_webrtc_conf_t         *wcf;
-    ngx_webrtc_shm_ctx_t      *ctx;
-    ngx_webrtc_worker_slot_t  *slot;
+    ngx_webrtc_conf_t     *wcf;
+    ngx_webrtc_shm_ctx_t  *ctx;
 
     if (ngx_process != NGX_PROCESS_WORKER
         && ngx_process != NGX_PROCESS_SINGLE)
@@ -362,29 +380,15 @@ ngx_webrtc_init_worker(ngx_cycle_t *cycle)
                     &ngx_webrtc_worker.ufrags_sentinel,
                     ngx_str_rbtree_insert_value);
 
-    if (ngx_worker >= NGX_WEBRTC_MAX_WORKERS) {
-        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
-                      "webrtc: worker %ui is past the supported %d",
-                      ngx_worker, NGX_WEBRTC_MAX_WORKERS);
-        return NGX_ERROR;
-    }
-
     if (ngx_webrtc_srtp_init(cycle->log) != NGX_OK
         || ngx_webrtc_ice_init() != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    /*
-     * A worker that replaces a dead one takes over its slot: the sessions
-     * the dead one owned are reaped by pid in the sweep.
-     */
-
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-    slot = &ctx->sh->workers[ngx_worker];
-    slot->pid = ngx_pid;
-    slot->port = 0;
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
+    if (ngx_webrtc_claim_slot(ctx, wcf, cycle->log) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (ngx_webrtc_room_init_worker(cycle) != NGX_OK
         || ngx_webrtc_udp_open(cycle, wcf) != NGX_OK)
@@ -426,14 +430,75 @@ ngx_webrtc_exit_worker(ngx_cycle_t *cycle)
     }
 
     ngx_webrtc_udp_close();
+    ngx_webrtc_room_exit_worker();
 
     ctx = ngx_webrtc_worker.shm;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
-    slot = &ctx->sh->workers[ngx_worker];
+    slot = &ctx->sh->workers[ngx_webrtc_worker.proc];
     if (slot->pid == ngx_pid) {
         slot->pid = 0;
         slot->port = 0;
     }
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+static ngx_uint_t
+ngx_webrtc_slot_free(ngx_webrtc_worker_slot_t *w)
+{
+    return w->pid == 0 || (kill(w->pid, 0) == -1 && ngx_errno == NGX_ESRCH);
+}
+
+
+/*
+ * This process's slot: a free one, or one whose process is gone (a
+ * worker killed and respawned takes its predecessor's: the sessions that
+ * one owned are reaped by pid in the sweep, its mail is dropped).
+ */
+static ngx_int_t
+ngx_webrtc_claim_slot(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *wcf,
+    ngx_log_t *log)
+{
+    ngx_uint_t                 i, free;
+    ngx_webrtc_worker_slot_t  *w;
+
+    free = NGX_WEBRTC_MAX_PROCS;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    /* the slot of our worker number first: the first workers keep it */
+
+    if (ngx_webrtc_slot_free(&ctx->sh->workers[ngx_worker])) {
+        free = ngx_worker;
+    }
+
+    for (i = 0; free == NGX_WEBRTC_MAX_PROCS && i < NGX_WEBRTC_MAX_PROCS; i++)
+    {
+        if (ngx_webrtc_slot_free(&ctx->sh->workers[i])) {
+            free = i;
+        }
+    }
+
+    if (free == NGX_WEBRTC_MAX_PROCS) {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "webrtc: more than %d worker processes at once",
+                      NGX_WEBRTC_MAX_PROCS);
+        return NGX_ERROR;
+    }
+
+    w = &ctx->sh->workers[free];
+    w->pid = ngx_pid;
+    w->port = 0;
+    w->generation = wcf->generation;
+
+    ngx_webrtc_call_drop_mail(free);
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    ngx_webrtc_worker.proc = free;
+    ngx_webrtc_worker.generation = wcf->generation;
+
+    return NGX_OK;
 }

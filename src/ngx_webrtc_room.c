@@ -9,8 +9,8 @@
  * publisher's decrypted packet is written once into its track's ring in
  * shared memory and handed to the viewers in the same worker directly.
  * Workers that have viewers of the room but not its publisher are woken
- * through their eventfd once per receive batch, read the ring from where
- * they left off, and encrypt for their own viewers.
+ * through their wake-up socket once per receive batch, read the ring from
+ * where they left off, and encrypt for their own viewers.
  */
 
 
@@ -18,7 +18,7 @@
 #include <ngx_core.h>
 #include <ngx_event.h>
 
-#include <sys/eventfd.h>
+#include <sys/un.h>
 
 #include "ngx_webrtc_media.h"
 
@@ -29,90 +29,116 @@ static void ngx_webrtc_room_read_rings(ngx_webrtc_lroom_t *room);
 static void ngx_webrtc_room_fan_out(ngx_webrtc_lroom_t *room,
     ngx_uint_t source, ngx_webrtc_rtp_header_t *h, u_char *pkt,
     ngx_uint_t keyframe);
-static void ngx_webrtc_room_close_wake_fds(void *data);
+static socklen_t ngx_webrtc_room_wake_addr(struct sockaddr_un *sun,
+    ngx_pid_t pid);
 
 
-ngx_int_t
-ngx_webrtc_room_create_wake_fds(ngx_cycle_t *cycle, ngx_webrtc_conf_t *wcf)
-{
-    ngx_uint_t           i;
-    ngx_pool_cleanup_t  *cln;
-
-    for (i = 0; i < NGX_WEBRTC_MAX_WORKERS; i++) {
-        wcf->wake[i] = NGX_INVALID_FILE;
-    }
-
-    cln = ngx_pool_cleanup_add(cycle->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_webrtc_room_close_wake_fds;
-    cln->data = wcf;
-
-    for (i = 0; i < wcf->nworkers; i++) {
-        wcf->wake[i] = eventfd(0, EFD_NONBLOCK|EFD_CLOEXEC);
-
-        if (wcf->wake[i] == -1) {
-            ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
-                          "webrtc: eventfd() failed");
-            return NGX_ERROR;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_webrtc_room_close_wake_fds(void *data)
-{
-    ngx_webrtc_conf_t  *wcf = data;
-
-    ngx_uint_t  i;
-
-    for (i = 0; i < NGX_WEBRTC_MAX_WORKERS; i++) {
-        if (wcf->wake[i] != NGX_INVALID_FILE) {
-            (void) close(wcf->wake[i]);
-            wcf->wake[i] = NGX_INVALID_FILE;
-        }
-    }
-}
-
-
+/*
+ * Our wake-up socket: an abstract unix datagram socket named after our
+ * pid, so that any worker, of this configuration or another, can wake us
+ * with a byte.
+ */
 ngx_int_t
 ngx_webrtc_room_init_worker(ngx_cycle_t *cycle)
 {
-    ngx_connection_t   *c;
-    ngx_webrtc_conf_t  *wcf;
-
-    wcf = ngx_webrtc_worker.conf;
+    socklen_t            len;
+    ngx_socket_t         s;
+    ngx_connection_t    *c;
+    struct sockaddr_un   sun;
 
     ngx_rbtree_init(&ngx_webrtc_worker.rooms,
                     &ngx_webrtc_worker.rooms_sentinel,
                     ngx_str_rbtree_insert_value);
     ngx_queue_init(&ngx_webrtc_worker.room_list);
 
-    c = ngx_get_connection(wcf->wake[ngx_worker], cycle->log);
-    if (c == NULL) {
+    s = socket(AF_UNIX, SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC, 0);
+    if (s == (ngx_socket_t) -1) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_socket_errno,
+                      "webrtc: socket(AF_UNIX) failed");
         return NGX_ERROR;
     }
 
-    /* the fd belongs to the cycle: it is closed with it, not with c */
+    len = ngx_webrtc_room_wake_addr(&sun, ngx_pid);
 
-    c->shared = 1;
+    if (bind(s, (struct sockaddr *) &sun, len) == -1) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_socket_errno,
+                      "webrtc: bind() of the wake-up socket failed");
+        (void) close(s);
+        return NGX_ERROR;
+    }
+
+    c = ngx_get_connection(s, cycle->log);
+    if (c == NULL) {
+        (void) close(s);
+        return NGX_ERROR;
+    }
+
     c->read->handler = ngx_webrtc_room_wake_handler;
     c->read->log = cycle->log;
     c->log = cycle->log;
 
     if (ngx_add_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-        ngx_free_connection(c);
+        ngx_close_connection(c);
         return NGX_ERROR;
     }
 
     ngx_webrtc_worker.wake = c;
 
     return NGX_OK;
+}
+
+
+void
+ngx_webrtc_room_exit_worker(void)
+{
+    if (ngx_webrtc_worker.wake) {
+        ngx_close_connection(ngx_webrtc_worker.wake);
+        ngx_webrtc_worker.wake = NULL;
+    }
+}
+
+
+static socklen_t
+ngx_webrtc_room_wake_addr(struct sockaddr_un *sun, ngx_pid_t pid)
+{
+    u_char  *p;
+
+    ngx_memzero(sun, sizeof(struct sockaddr_un));
+    sun->sun_family = AF_UNIX;
+
+    /* abstract: a leading zero byte, no file */
+
+    p = ngx_sprintf((u_char *) sun->sun_path + 1, "ngx_webrtc/%P", pid);
+
+    return offsetof(struct sockaddr_un, sun_path)
+           + (p - (u_char *) sun->sun_path);
+}
+
+
+/* wakes the worker in a process slot; a full queue means it is awake */
+void
+ngx_webrtc_wake(ngx_uint_t proc)
+{
+    ngx_pid_t            pid;
+    socklen_t            len;
+    struct sockaddr_un   sun;
+
+    pid = ngx_webrtc_worker.shm->sh->workers[proc].pid;
+
+    if (pid == 0 || ngx_webrtc_worker.wake == NULL) {
+        return;
+    }
+
+    len = ngx_webrtc_room_wake_addr(&sun, pid);
+
+    if (sendto(ngx_webrtc_worker.wake->fd, "", 1, 0,
+               (struct sockaddr *) &sun, len)
+        == -1
+        && ngx_socket_errno != NGX_EAGAIN)
+    {
+        ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, ngx_socket_errno,
+                      "webrtc: cannot wake process %P", pid);
+    }
 }
 
 
@@ -262,7 +288,7 @@ void
 ngx_webrtc_room_publish(ngx_webrtc_session_t *s, ngx_uint_t source,
     ngx_webrtc_rtp_header_t *h, u_char *pkt, size_t len)
 {
-    ngx_uint_t            i, keyframe;
+    ngx_uint_t            keyframe;
     ngx_webrtc_lroom_t   *room;
     ngx_webrtc_source_t  *src;
 
@@ -290,12 +316,11 @@ ngx_webrtc_room_publish(ngx_webrtc_session_t *s, ngx_uint_t source,
         /* our own viewers are served below, not from the ring */
         room->ring_pos[source] = src->ring->head;
 
-        for (i = 0; i < ngx_webrtc_worker.conf->nworkers; i++) {
-            if (i != ngx_worker && room->shared->viewers[i]) {
-                room->wake = 1;
-                ngx_webrtc_post_flush();
-                break;
-            }
+        if (room->shared->viewing_procs
+            > (room->shared->viewers[ngx_webrtc_worker.proc] ? 1 : 0))
+        {
+            room->wake = 1;
+            ngx_webrtc_post_flush();
         }
     }
 
@@ -367,16 +392,12 @@ ngx_webrtc_room_ask_keyframe(ngx_webrtc_lroom_t *room, ngx_uint_t source)
 void
 ngx_webrtc_room_wake(void)
 {
-    uint64_t             one;
     ngx_uint_t           i;
     ngx_queue_t         *q;
-    ngx_webrtc_conf_t   *wcf;
     ngx_webrtc_lroom_t  *room;
-    u_char               woken[NGX_WEBRTC_MAX_WORKERS];
+    u_char               woken[NGX_WEBRTC_MAX_PROCS];
 
-    wcf = ngx_webrtc_worker.conf;
     ngx_memzero(woken, sizeof(woken));
-    one = 1;
 
     for (q = ngx_queue_head(&ngx_webrtc_worker.room_list);
          q != ngx_queue_sentinel(&ngx_webrtc_worker.room_list);
@@ -390,20 +411,15 @@ ngx_webrtc_room_wake(void)
 
         room->wake = 0;
 
-        for (i = 0; i < wcf->nworkers; i++) {
-            if (i == ngx_worker || woken[i] || room->shared->viewers[i] == 0)
+        for (i = 0; i < NGX_WEBRTC_MAX_PROCS; i++) {
+            if (i == ngx_webrtc_worker.proc || woken[i]
+                || room->shared->viewers[i] == 0)
             {
                 continue;
             }
 
             woken[i] = 1;
-
-            if (write(wcf->wake[i], &one, sizeof(uint64_t)) == -1
-                && ngx_errno != NGX_EAGAIN)
-            {
-                ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, ngx_errno,
-                              "webrtc: cannot wake worker %ui", i);
-            }
+            ngx_webrtc_wake(i);
         }
     }
 }
@@ -412,14 +428,14 @@ ngx_webrtc_room_wake(void)
 static void
 ngx_webrtc_room_wake_handler(ngx_event_t *rev)
 {
-    uint64_t             n;
+    u_char               buf[64];
     ngx_queue_t         *q;
     ngx_connection_t    *c;
     ngx_webrtc_lroom_t  *room;
 
     c = rev->data;
 
-    while (read(c->fd, &n, sizeof(uint64_t)) == sizeof(uint64_t)) {
+    while (recv(c->fd, buf, sizeof(buf), 0) >= 0) {
         /* void */
     }
 

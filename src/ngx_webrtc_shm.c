@@ -41,6 +41,10 @@ static void ngx_webrtc_shm_free_room(ngx_webrtc_shm_ctx_t *ctx,
 static ngx_int_t ngx_webrtc_shm_fill_tracks(ngx_webrtc_session_rec_t *rec,
     ngx_webrtc_sdp_offer_t *offer);
 static ngx_webrtc_shm_ctx_t *ngx_webrtc_shm_ctx(void);
+static void ngx_webrtc_shm_add_viewer(ngx_webrtc_room_t *room,
+    ngx_uint_t proc);
+static void ngx_webrtc_shm_del_viewer(ngx_webrtc_room_t *room,
+    ngx_uint_t proc);
 static ngx_uint_t ngx_webrtc_shm_client_sessions(ngx_webrtc_shm_ctx_t *ctx,
     ngx_str_t *client);
 static void ngx_webrtc_shm_release_subs(ngx_webrtc_shm_ctx_t *ctx,
@@ -75,6 +79,7 @@ ngx_webrtc_shm_init_zone(ngx_shm_zone_t *zone, void *data)
          */
         ctx->sh = octx->sh;
         ctx->sh->nworkers = wcf->nworkers;
+        wcf->generation = ++ctx->sh->generation;
         zone->data = ctx;
         return NGX_OK;
     }
@@ -103,6 +108,7 @@ ngx_webrtc_shm_init_zone(ngx_shm_zone_t *zone, void *data)
                     ngx_str_rbtree_insert_value);
 
     ctx->sh->nworkers = wcf->nworkers;
+    wcf->generation = ++ctx->sh->generation;
 
     ctx->shpool->log_nomem = 0;
     ctx->shpool->log_ctx = (u_char *) " in webrtc zone";
@@ -297,6 +303,13 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
 
     owner = ngx_webrtc_shm_owner(ctx, wcf, room, args);
 
+    if (ctx->sh->workers[owner].port == 0) {
+        /* every worker's ports are held by older ones: later */
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "webrtc: no worker has a UDP port free");
+        goto full;
+    }
+
     if (args->kind == NGX_WEBRTC_KIND_WHEP
         && ngx_webrtc_shm_alloc_rings(ctx, room) != NGX_OK)
     {
@@ -362,7 +375,7 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
     room->sessions++;
 
     if (args->kind == NGX_WEBRTC_KIND_WHEP) {
-        room->viewers[owner]++;
+        ngx_webrtc_shm_add_viewer(room, owner);
 
     } else {
         room->publisher = rec;
@@ -380,13 +393,16 @@ ngx_webrtc_session_create(ngx_webrtc_session_args_t *args,
 
 nomem:
 
+    ngx_log_error(NGX_LOG_WARN, log, 0,
+                  "webrtc: shared memory zone is full");
+
+full:
+
     if (room && room->sessions == 0) {
         ngx_webrtc_shm_free_room(ctx, room);
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
-    ngx_log_error(NGX_LOG_WARN, log, 0,
-                  "webrtc: shared memory zone is full");
 
     return NGX_WEBRTC_FULL;
 }
@@ -422,7 +438,29 @@ ngx_webrtc_shm_client_sessions(ngx_webrtc_shm_ctx_t *ctx, ngx_str_t *client)
 }
 
 
-/* the live worker with the fewest sessions, or of a room's viewers */
+/* viewers per worker process, and how many processes have any */
+static void
+ngx_webrtc_shm_add_viewer(ngx_webrtc_room_t *room, ngx_uint_t proc)
+{
+    if (room->viewers[proc]++ == 0) {
+        room->viewing_procs++;
+    }
+}
+
+
+static void
+ngx_webrtc_shm_del_viewer(ngx_webrtc_room_t *room, ngx_uint_t proc)
+{
+    if (room->viewers[proc] && --room->viewers[proc] == 0) {
+        room->viewing_procs--;
+    }
+}
+
+
+/*
+ * The live worker of our configuration with the fewest sessions, or of a
+ * room's viewers: after a reload, new sessions go to new workers.
+ */
 static ngx_uint_t
 ngx_webrtc_shm_least_loaded(ngx_webrtc_shm_ctx_t *ctx,
     ngx_webrtc_conf_t *wcf, ngx_webrtc_room_t *room)
@@ -431,14 +469,32 @@ ngx_webrtc_shm_least_loaded(ngx_webrtc_shm_ctx_t *ctx,
     ngx_webrtc_worker_slot_t  *w;
 
     w = ctx->sh->workers;
-    best = NGX_WEBRTC_MAX_WORKERS;
+    best = NGX_WEBRTC_MAX_PROCS;
 
-    for (i = 0; i < wcf->nworkers; i++) {
+    for (i = 0; i < NGX_WEBRTC_MAX_PROCS; i++) {
         if (w[i].pid == 0 || w[i].port == 0) {
             continue;
         }
 
-        if (best == NGX_WEBRTC_MAX_WORKERS) {
+        /* ours first: a worker of an older configuration only when no
+           worker of ours has a port yet */
+
+        if (best != NGX_WEBRTC_MAX_PROCS
+            && w[best].generation == ngx_webrtc_worker.generation
+            && w[i].generation != ngx_webrtc_worker.generation)
+        {
+            continue;
+        }
+
+        if (best != NGX_WEBRTC_MAX_PROCS
+            && w[best].generation != ngx_webrtc_worker.generation
+            && w[i].generation == ngx_webrtc_worker.generation)
+        {
+            best = i;
+            continue;
+        }
+
+        if (best == NGX_WEBRTC_MAX_PROCS) {
             best = i;
             continue;
         }
@@ -456,7 +512,7 @@ ngx_webrtc_shm_least_loaded(ngx_webrtc_shm_ctx_t *ctx,
         }
     }
 
-    return best == NGX_WEBRTC_MAX_WORKERS ? 0 : best;
+    return best == NGX_WEBRTC_MAX_PROCS ? ngx_webrtc_worker.proc : best;
 }
 
 
@@ -470,17 +526,19 @@ static ngx_uint_t
 ngx_webrtc_shm_owner(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *wcf,
     ngx_webrtc_room_t *room, ngx_webrtc_session_args_t *args)
 {
-    if (room->worker >= wcf->nworkers
+    if (room->worker >= NGX_WEBRTC_MAX_PROCS
         || ctx->sh->workers[room->worker].pid == 0
-        || ctx->sh->workers[room->worker].port == 0)
+        || ctx->sh->workers[room->worker].port == 0
+        || ctx->sh->workers[room->worker].generation
+           != ngx_webrtc_worker.generation)
     {
         room->worker = ngx_webrtc_shm_least_loaded(ctx, wcf, NULL);
     }
 
     if (args->placement == NGX_WEBRTC_PLACE_LOCAL
-        && ctx->sh->workers[ngx_worker].port)
+        && ctx->sh->workers[ngx_webrtc_worker.proc].port)
     {
-        return ngx_worker;
+        return ngx_webrtc_worker.proc;
     }
 
     if (args->kind == NGX_WEBRTC_KIND_WHEP
@@ -671,7 +729,7 @@ ngx_webrtc_peer_set_tracks(ngx_str_t *id, ngx_webrtc_peer_track_t *tracks,
 
         nt->from = from;
         from->sessions++;
-        from->viewers[rec->worker]++;
+        ngx_webrtc_shm_add_viewer(from, rec->worker);
     }
 
     ngx_webrtc_shm_release_subs(ctx, rec, old, rec->ntracks);
@@ -728,9 +786,7 @@ ngx_webrtc_shm_release_subs(ngx_webrtc_shm_ctx_t *ctx,
 
         from = tracks[i].from;
 
-        if (from->viewers[rec->worker]) {
-            from->viewers[rec->worker]--;
-        }
+        ngx_webrtc_shm_del_viewer(from, rec->worker);
 
         if (--from->sessions == 0) {
             ngx_webrtc_shm_free_room(ctx, from);
@@ -983,8 +1039,8 @@ ngx_webrtc_shm_free_session(ngx_webrtc_shm_ctx_t *ctx,
         room->publisher = NULL;
     }
 
-    if (rec->kind == NGX_WEBRTC_KIND_WHEP && room->viewers[rec->worker]) {
-        room->viewers[rec->worker]--;
+    if (rec->kind == NGX_WEBRTC_KIND_WHEP) {
+        ngx_webrtc_shm_del_viewer(room, rec->worker);
     }
 
     if (rec->kind == NGX_WEBRTC_KIND_PEER) {

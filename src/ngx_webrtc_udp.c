@@ -132,7 +132,7 @@ ngx_webrtc_udp_bind(ngx_log_t *log)
     fd = -1;
     port = 0;
 
-    for (bank = 0; bank < NGX_WEBRTC_PORT_BANKS; bank++) {
+    for (bank = 0; bank < wcf->banks; bank++) {
 
         port = (in_port_t) (ngx_inet_get_port(wcf->listen.sockaddr)
                             + bank * wcf->nworkers + ngx_worker);
@@ -162,8 +162,8 @@ ngx_webrtc_udp_bind(ngx_log_t *log)
 
     if (fd == -1) {
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
-                      "webrtc: all %d UDP ports of worker %ui are busy, "
-                      "retrying", NGX_WEBRTC_PORT_BANKS, ngx_worker);
+                      "webrtc: all %ui UDP ports of worker %ui are busy, "
+                      "retrying", wcf->banks, ngx_worker);
         return NGX_AGAIN;
     }
 
@@ -203,8 +203,8 @@ ngx_webrtc_udp_bind(ngx_log_t *log)
     ctx = ngx_webrtc_worker.shm;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
-    if (ctx->sh->workers[ngx_worker].pid == ngx_pid) {
-        ctx->sh->workers[ngx_worker].port = port;
+    if (ctx->sh->workers[ngx_webrtc_worker.proc].pid == ngx_pid) {
+        ctx->sh->workers[ngx_webrtc_worker.proc].port = port;
     }
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 

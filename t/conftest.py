@@ -64,7 +64,7 @@ error_log {prefix}/error.log {log_level};
 pid {prefix}/nginx.pid;
 events {{ worker_connections 1024; }}
 
-{w}webrtc_listen 127.0.0.1:{udp_base};
+{w}webrtc_listen 127.0.0.1:{udp_base} banks={banks};
 {w}webrtc_announce {announce};
 {w}webrtc_zone {zone};
 {w}webrtc_consent_timeout {consent_timeout};
@@ -115,6 +115,8 @@ http {{
     }}
 }}
 """
+
+UDP_BANKS = 16          # port banks: generations of workers at once
 
 DEFAULTS = dict(
     workers=2,
@@ -200,8 +202,8 @@ class NginxServer:
         self.prefix = Path(tempfile.mkdtemp(prefix="ngx-webrtc-"))
         os.chmod(self.prefix, 0o755)    # workers may run as nobody
         self.http_port = free_tcp_port()
-        # two banks: after a reload the new workers bind port + workers + N
-        self.udp_base = free_udp_base(2 * self.workers)
+        # after a reload the new workers bind port + b * workers + N
+        self.udp_base = free_udp_base(UDP_BANKS * self.workers)
         self.proc = None
         self.crashes = None
         self.base_url = "http://127.0.0.1:%d" % self.http_port
@@ -222,7 +224,7 @@ class NginxServer:
             s["load_module"] = "load_module %s;" % self.module_path
             s["w"] = ""
         s.update(prefix=self.prefix, http_port=self.http_port,
-                 udp_base=self.udp_base)
+                 udp_base=self.udp_base, banks=UDP_BANKS)
         s["whep_token_line"] = "" if s["whep_token"] is None else \
             "%s            webrtc_token %s;" % (s["w"], s["whep_token"])
         return CONF_TEMPLATE.format(**s)

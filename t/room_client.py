@@ -80,10 +80,16 @@ class RoomPeer:
                 self.messages.append(msg)
                 if msg["type"] == "error":
                     self.errors.append(msg)
+                # in order: an answer is applied before the next message,
+                # which may be the server's offer that follows it
                 if msg["type"] == "offer":
                     await self._on_offer(msg)
-                elif msg["type"] == "answer" and self._answer:
-                    self._answer.set_result(msg)
+                elif msg["type"] == "answer" and self.pc is not None \
+                        and self.pc.signalingState == "have-local-offer":
+                    await self.pc.setRemoteDescription(
+                        RTCSessionDescription(sdp=msg["sdp"], type="answer"))
+                    if self._answer and not self._answer.done():
+                        self._answer.set_result(msg)
                 await self.events.put(msg)
         except websockets.ConnectionClosed:
             pass
@@ -148,10 +154,8 @@ class RoomPeer:
         sdp = self._munge(self.pc.localDescription.sdp)
         self._answer = asyncio.get_event_loop().create_future()
         await self.send({"type": "offer", "sdp": sdp, "tracks": tracks})
-        msg = await asyncio.wait_for(self._answer, timeout)
-        await self.pc.setRemoteDescription(
-            RTCSessionDescription(sdp=msg["sdp"], type="answer"))
-        return msg
+        # the reader applies it
+        return await asyncio.wait_for(self._answer, timeout)
 
     @staticmethod
     def _munge(sdp):
