@@ -44,7 +44,7 @@ UNIT_TESTS  := sdp rtp rtcp ring ws
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run test deps test-deps build unit e2e static clean fuzz \
-        fuzz-replay bench
+        fuzz-replay bench soak
 
 all: build
 
@@ -103,6 +103,16 @@ bench: build
 	@./.ci/apt-install $(BENCH_DEPS)
 	$(MAKE) -C $(TOP)/t/bench bench QUICK=$(QUICK) \
 	    MODULE=$(MODULE)
+
+# the soak test of docs/testing.md: SOAK_MINUTES (10) of a call under
+# loss and churn, watching the workers' memory and descriptors
+SOAK_MINUTES ?= 10
+
+soak: build
+	@./.ci/apt-install $(TEST_DEPS)
+	$(MAKE) -C $(TOP)/t/bench all
+	cd $(TOP)/t && NGX_WEBRTC_MODULE=$(MODULE) SOAK_MINUTES=$(SOAK_MINUTES) \
+	    $(PYTHON) soak.py
 
 e2e: build
 	cd $(TOP)/t && $(E2E_ENV) NGX_WEBRTC_MODULE=$(MODULE) \

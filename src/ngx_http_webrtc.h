@@ -28,6 +28,7 @@
 typedef struct {
     ngx_uint_t                  kind;        /* NGX_WEBRTC_KIND_* */
     ngx_uint_t                  placement;   /* NGX_WEBRTC_PLACE_* */
+    ngx_uint_t                  spill;       /* viewers before spilling */
     ngx_http_complex_value_t   *room;
     ngx_http_complex_value_t   *token;
     ngx_array_t                *ice_servers;  /* of ngx_str_t, Link values */

@@ -806,6 +806,7 @@ ngx_http_webrtc_answer(ngx_http_request_t *r, ngx_webrtc_sdp_offer_t *offer)
     args.kind = wlcf->kind;
     args.room_max_sessions = wlcf->room_max_sessions;
     args.placement = wlcf->placement;
+    args.spill = wlcf->spill;
     args.takeover = wlcf->takeover;
     ngx_http_webrtc_client(r, &args);
     args.offer = offer;

@@ -33,16 +33,11 @@ static char *ngx_http_webrtc_room_codecs(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_webrtc_handler_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_webrtc_placement(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_webrtc_call_room(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_webrtc_init_process(ngx_cycle_t *cycle);
-
-
-static ngx_conf_enum_t  ngx_http_webrtc_placements[] = {
-    { ngx_string("affinity"), NGX_WEBRTC_PLACE_AFFINITY },
-    { ngx_string("spread"), NGX_WEBRTC_PLACE_SPREAD },
-    { ngx_null_string, 0 }
-};
 
 
 static ngx_command_t  ngx_http_webrtc_commands[] = {
@@ -63,10 +58,10 @@ static ngx_command_t  ngx_http_webrtc_commands[] = {
 
     { ngx_string("webrtc_placement"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_webrtc_placement,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_webrtc_loc_conf_t, placement),
-      &ngx_http_webrtc_placements },
+      0,
+      NULL },
 
     { ngx_string("webrtc_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -261,8 +256,11 @@ ngx_http_webrtc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->token = prev->token;
     }
 
-    ngx_conf_merge_uint_value(conf->placement, prev->placement,
-                              NGX_WEBRTC_PLACE_AFFINITY);
+    if (conf->placement == NGX_CONF_UNSET_UINT) {
+        conf->placement = (prev->placement == NGX_CONF_UNSET_UINT)
+                          ? NGX_WEBRTC_PLACE_AFFINITY : prev->placement;
+        conf->spill = prev->spill;
+    }
     ngx_conf_merge_ptr_value(conf->ice_servers, prev->ice_servers, NULL);
     ngx_conf_merge_ptr_value(conf->pins, prev->pins, NULL);
     ngx_conf_merge_uint_value(conf->room_max_sessions,
@@ -318,6 +316,51 @@ ngx_http_webrtc_init_process(ngx_cycle_t *cycle)
     ngx_webrtc_call_set_mail_handler(ngx_http_webrtc_call_deliver);
 
     return NGX_OK;
+}
+
+
+/*
+ * webrtc_placement affinity | spread | spill=N;
+ *
+ * spill=N: a room's viewers go to its worker until it has N of them, then
+ * to the worker with the fewest of the room's viewers.
+ */
+static char *
+ngx_http_webrtc_placement(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_webrtc_loc_conf_t *wlcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (wlcf->placement != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "affinity") == 0) {
+        wlcf->placement = NGX_WEBRTC_PLACE_AFFINITY;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strcmp(value[1].data, "spread") == 0) {
+        wlcf->placement = NGX_WEBRTC_PLACE_SPREAD;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(value[1].data, "spill=", 6) == 0) {
+        n = ngx_atoi(value[1].data + 6, value[1].len - 6);
+        if (n < 1) {
+            return "has an invalid spill=";
+        }
+
+        wlcf->placement = NGX_WEBRTC_PLACE_SPILL;
+        wlcf->spill = n;
+        return NGX_CONF_OK;
+    }
+
+    return "must be affinity, spread or spill=N";
 }
 
 

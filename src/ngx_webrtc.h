@@ -59,6 +59,8 @@
 #define NGX_WEBRTC_PLACE_SPREAD     1   /* viewers on the least loaded */
 #define NGX_WEBRTC_PLACE_LOCAL      2   /* peers: on the worker holding
                                            their WebSocket */
+#define NGX_WEBRTC_PLACE_SPILL      3   /* affinity up to args->spill
+                                           viewers, then spread */
 
 
 #define NGX_WEBRTC_RING_VIDEO       512 /* packets kept per video track */
@@ -344,6 +346,7 @@ typedef struct {
     ngx_uint_t                  max_per_client;      /* 0: no limit */
     ngx_str_t                   client;      /* address bytes */
     ngx_uint_t                  placement;   /* NGX_WEBRTC_PLACE_* */
+    ngx_uint_t                  spill;
     unsigned                    takeover:1;
     ngx_webrtc_sdp_offer_t     *offer;       /* negotiated */
 

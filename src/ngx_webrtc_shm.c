@@ -520,7 +520,8 @@ ngx_webrtc_shm_least_loaded(ngx_webrtc_shm_ctx_t *ctx,
  * A room's sessions go to the worker where it started (affinity: the
  * publisher's packets are then forwarded without leaving the process)
  * unless that worker is gone; spread placement puts a viewer on the worker
- * with the fewest viewers of the room.
+ * with the fewest viewers of the room, and spill does once the room's
+ * worker has args->spill of them.
  */
 static ngx_uint_t
 ngx_webrtc_shm_owner(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *wcf,
@@ -542,7 +543,9 @@ ngx_webrtc_shm_owner(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *wcf,
     }
 
     if (args->kind == NGX_WEBRTC_KIND_WHEP
-        && args->placement == NGX_WEBRTC_PLACE_SPREAD)
+        && (args->placement == NGX_WEBRTC_PLACE_SPREAD
+            || (args->placement == NGX_WEBRTC_PLACE_SPILL
+                && room->viewers[room->worker] >= args->spill)))
     {
         return ngx_webrtc_shm_least_loaded(ctx, wcf, room);
     }

@@ -33,6 +33,7 @@ typedef struct {
 
 static ngx_int_t ngx_webrtc_udp_bind(ngx_log_t *log);
 static void ngx_webrtc_udp_flush_handler(ngx_event_t *ev);
+static void ngx_webrtc_udp_buffers(int fd, ngx_log_t *log);
 static void ngx_webrtc_udp_retry_handler(ngx_event_t *ev);
 static void ngx_webrtc_udp_read_handler(ngx_event_t *rev);
 static void ngx_webrtc_udp_dispatch(u_char *buf, size_t len,
@@ -105,6 +106,38 @@ ngx_webrtc_udp_retry_handler(ngx_event_t *ev)
 
 
 /*
+ * A keyframe fanned out to many viewers leaves in one burst, and arrives
+ * in one from the publisher: the default socket buffers (about 200 kB)
+ * overflow, and viewers' consent checks are lost with the media.  Ask for
+ * NGX_WEBRTC_UDP_BUFFER each way; the kernel caps it at
+ * net.core.rmem_max and wmem_max, which the log line shows.
+ */
+static void
+ngx_webrtc_udp_buffers(int fd, ngx_log_t *log)
+{
+    int        size, got[2];
+    socklen_t  len;
+
+    size = NGX_WEBRTC_UDP_BUFFER;
+
+    (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(int));
+    (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(int));
+
+    len = sizeof(int);
+    got[0] = got[1] = 0;
+
+    (void) getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got[0], &len);
+    len = sizeof(int);
+    (void) getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &got[1], &len);
+
+    ngx_log_error(NGX_LOG_INFO, log, 0,
+                  "webrtc: UDP socket buffers %d bytes in, %d out "
+                  "(asked for %d each; raise net.core.rmem_max and "
+                  "wmem_max for more)", got[0], got[1], size);
+}
+
+
+/*
  * Worker N binds the first free port of base + b * workers + N, b = 0..3.
  * After a reload the old workers keep theirs, and their sessions, until
  * those end; no SO_REUSEADDR: two UDP sockets on one port would split a
@@ -173,6 +206,8 @@ ngx_webrtc_udp_bind(ngx_log_t *log)
         ngx_close_socket(fd);
         return NGX_ERROR;
     }
+
+    ngx_webrtc_udp_buffers(fd, log);
 
     c = ngx_get_connection(fd, log);
     if (c == NULL) {

@@ -77,11 +77,11 @@ async def run_room(srv, room, codec, viewers=VIEWERS):
     return res
 
 
-@pytest.mark.parametrize("placement", ["affinity", "spread"])
+@pytest.mark.parametrize("placement", ["affinity", "spread", "spill=2"])
 @pytest.mark.parametrize("codec", ["VP8", "H264"])
 def test_four_viewers(nginx_factory, codec, placement, report):
     srv = nginx_factory(placement=placement)
-    room = "fan-%s-%s" % (codec.lower(), placement)
+    room = "fan-%s-%s" % (codec.lower(), placement.replace("=", ""))
     res = wc.run(run_room(srv, room, codec), timeout=90)
 
     sent, per_viewer = res["window"]
@@ -146,6 +146,11 @@ def test_four_viewers(nginx_factory, codec, placement, report):
         assert set(workers) == {pub["worker"]}, \
             "affinity: viewers on workers %s, the publisher on %d" % (
                 dict(workers), pub["worker"])
-    else:
+    elif placement == "spread":
         assert sorted(workers.items()) == [(0, 2), (1, 2)], \
             "spread: viewers per worker %s, want 2 and 2" % dict(workers)
+    else:
+        # two on the room's worker, then the others spill to the other
+        assert workers[pub["worker"]] == 2 and len(workers) == 2, \
+            "spill=2: viewers per worker %s, publisher on %d" % (
+                dict(workers), pub["worker"])
