@@ -1,0 +1,150 @@
+
+/*
+ * Copyright (C) ngx_webrtc authors
+ */
+
+
+/*
+ * ICE-lite's STUN checks and replies on libnice's STUN API, apart from the
+ * sessions they are about: ngx_webrtc_ice.c looks the sessions up and acts
+ * on a valid check.  Everything here reads bytes a peer sent; libnice
+ * checks the message's layout before anything here reads an attribute.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_webrtc_stun.h"
+
+
+typedef struct {
+    ngx_webrtc_stun_lookup_pt   lookup;
+    void                       *data;
+} ngx_webrtc_stun_ctx_t;
+
+
+static bool ngx_webrtc_stun_validater(StunAgent *agent, StunMessage *message,
+    uint8_t *username, uint16_t username_len, uint8_t **password,
+    size_t *password_len, void *user_data);
+
+
+/* what a connectivity check may carry: anything else comprehension-required
+   is refused (RFC 5389 7.3.1) */
+
+static const uint16_t  ngx_webrtc_stun_known[] = {
+    STUN_ATTRIBUTE_USERNAME,
+    STUN_ATTRIBUTE_MESSAGE_INTEGRITY,
+    STUN_ATTRIBUTE_FINGERPRINT,
+    STUN_ATTRIBUTE_PRIORITY,
+    STUN_ATTRIBUTE_USE_CANDIDATE,
+    STUN_ATTRIBUTE_ICE_CONTROLLED,
+    STUN_ATTRIBUTE_ICE_CONTROLLING,
+    0
+};
+
+
+void
+ngx_webrtc_stun_init(StunAgent *agent)
+{
+    stun_agent_init(agent, ngx_webrtc_stun_known, STUN_COMPATIBILITY_RFC5389,
+                    STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS
+                    | STUN_AGENT_USAGE_USE_FINGERPRINT);
+}
+
+
+ngx_int_t
+ngx_webrtc_stun_username(u_char *p, size_t len, ngx_str_t *ours,
+    ngx_str_t *theirs)
+{
+    u_char  *colon;
+
+    /* USERNAME is "<our ufrag>:<their ufrag>" (RFC 8445 7.2.2) */
+
+    if (p == NULL) {
+        return NGX_DECLINED;
+    }
+
+    colon = ngx_strlchr(p, p + len, ':');
+    if (colon == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ours->data = p;
+    ours->len = colon - p;
+    theirs->data = colon + 1;
+    theirs->len = p + len - theirs->data;
+
+    return NGX_OK;
+}
+
+
+StunValidationStatus
+ngx_webrtc_stun_validate(StunAgent *agent, StunMessage *req, u_char *buf,
+    size_t len, ngx_webrtc_stun_lookup_pt lookup, void *data)
+{
+    ngx_webrtc_stun_ctx_t  ctx;
+
+    ctx.lookup = lookup;
+    ctx.data = data;
+
+    return stun_agent_validate(agent, req, buf, len,
+                               ngx_webrtc_stun_validater, &ctx);
+}
+
+
+static bool
+ngx_webrtc_stun_validater(StunAgent *agent, StunMessage *message,
+    uint8_t *username, uint16_t username_len, uint8_t **password,
+    size_t *password_len, void *user_data)
+{
+    ngx_webrtc_stun_ctx_t *ctx = user_data;
+
+    ngx_str_t  ours, theirs, pwd;
+
+    if (ngx_webrtc_stun_username(username, username_len, &ours, &theirs)
+        != NGX_OK)
+    {
+        return false;
+    }
+
+    if (ctx->lookup(ctx->data, &ours, &theirs, &pwd) != NGX_OK
+        || pwd.len == 0)
+    {
+        return false;
+    }
+
+    *password = pwd.data;
+    *password_len = pwd.len;
+
+    return true;
+}
+
+
+ngx_uint_t
+ngx_webrtc_stun_is_binding_request(StunMessage *req)
+{
+    return stun_message_get_class(req) == STUN_REQUEST
+           && stun_message_get_method(req) == STUN_BINDING;
+}
+
+
+StunUsageIceReturn
+ngx_webrtc_stun_reply(StunAgent *agent, StunMessage *req, u_char *buf,
+    size_t *len, struct sockaddr *sa, socklen_t salen, uint64_t tie_breaker)
+{
+    bool                     control;
+    StunMessage              resp;
+    struct sockaddr_storage  ss;
+
+    ngx_memzero(&ss, sizeof(ss));
+    ngx_memcpy(&ss, sa, ngx_min((size_t) salen, sizeof(ss)));
+
+    /* a lite agent is always the controlled one (RFC 8445 6.1.1) */
+
+    control = false;
+
+    return stun_usage_ice_conncheck_create_reply(agent, req, &resp, buf, len,
+                                          &ss, salen, &control, tie_breaker,
+                                          STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
+}
