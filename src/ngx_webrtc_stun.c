@@ -18,6 +18,14 @@
 #include "ngx_webrtc_stun.h"
 
 
+/* RFC 5389: the header; MESSAGE-INTEGRITY and FINGERPRINT; a 487 error
+   response: header, ERROR-CODE "Role conflict", and those two */
+#define NGX_WEBRTC_STUN_HEADER_LEN   20
+#define NGX_WEBRTC_STUN_TRAILER_LEN  (24 + 8)
+#define NGX_WEBRTC_STUN_ERROR_LEN                                             \
+    (NGX_WEBRTC_STUN_HEADER_LEN + 4 + 4 + 16 + NGX_WEBRTC_STUN_TRAILER_LEN)
+
+
 typedef struct {
     ngx_webrtc_stun_lookup_pt   lookup;
     void                       *data;
@@ -134,8 +142,41 @@ ngx_webrtc_stun_reply(StunAgent *agent, StunMessage *req, u_char *buf,
     size_t *len, struct sockaddr *sa, socklen_t salen, uint64_t tie_breaker)
 {
     bool                     control;
+    size_t                   need;
+    uint16_t                 ulen;
+    uint64_t                 q;
     StunMessage              resp;
     struct sockaddr_storage  ss;
+
+    /*
+     * libnice asserts, and so aborts the worker, when the response has
+     * room for its attributes but not for MESSAGE-INTEGRITY and
+     * FINGERPRINT: refuse a buffer short of the reply first.  It is a 487
+     * when the peer claims the controlled role too with a larger
+     * tie-breaker (RFC 8445 7.3.1.1), else a success response with
+     * XOR-MAPPED-ADDRESS and USERNAME.
+     */
+
+    if (stun_message_find64(req, STUN_ATTRIBUTE_ICE_CONTROLLED, &q)
+        == STUN_MESSAGE_RETURN_SUCCESS
+        && tie_breaker < q)
+    {
+        need = NGX_WEBRTC_STUN_ERROR_LEN;
+
+    } else {
+        ulen = 0;
+        (void) stun_message_find(req, STUN_ATTRIBUTE_USERNAME, &ulen);
+
+        need = NGX_WEBRTC_STUN_HEADER_LEN
+               + 4 + (sa->sa_family == AF_INET6 ? 20 : 8)
+               + 4 + ngx_align((size_t) ulen, 4)
+               + NGX_WEBRTC_STUN_TRAILER_LEN;
+    }
+
+    if (*len < need) {
+        *len = 0;
+        return STUN_USAGE_ICE_RETURN_MEMORY_ERROR;
+    }
 
     ngx_memzero(&ss, sizeof(ss));
     ngx_memcpy(&ss, sa, ngx_min((size_t) salen, sizeof(ss)));

@@ -69,7 +69,8 @@ ngx_uint_t ngx_webrtc_stun_is_binding_request(StunMessage *req);
  * sa, the request's USERNAME, MESSAGE-INTEGRITY with the request's password
  * and FINGERPRINT; or, on a role conflict we lose, a 487 error response.
  * Sets *len to the reply's length (0: none) and returns libnice's status:
- * STUN_USAGE_ICE_RETURN_SUCCESS or _ROLE_CONFLICT for a valid check.
+ * STUN_USAGE_ICE_RETURN_SUCCESS or _ROLE_CONFLICT for a valid check;
+ * _MEMORY_ERROR, with no reply, when the reply does not fit.
  */
 StunUsageIceReturn ngx_webrtc_stun_reply(StunAgent *agent, StunMessage *req,
     u_char *buf, size_t *len, struct sockaddr *sa, socklen_t salen,
