@@ -468,7 +468,7 @@ ref_valid(u_char *m, size_t len)
         return 0;
     }
 
-    if ((uint32_t) (m[4] << 24 | m[5] << 16 | m[6] << 8 | m[7])
+    if (((uint32_t) m[4] << 24 | m[5] << 16 | m[6] << 8 | m[7])
         != FUZZ_COOKIE)
     {
         return 0;
