@@ -108,7 +108,22 @@ ngx_webrtc_stun_validater(StunAgent *agent, StunMessage *message,
 {
     ngx_webrtc_stun_ctx_t *ctx = user_data;
 
+    uint16_t   mi_len;
     ngx_str_t  ours, theirs, pwd;
+
+    /*
+     * libnice compares 20 bytes from the start of MESSAGE-INTEGRITY's
+     * value whatever its length says: it takes one of 17 bytes, and reads
+     * up to 12 bytes past the datagram after a shorter one.  RFC 5389
+     * 15.4: it is 20 bytes.
+     */
+
+    if (stun_message_find(message, STUN_ATTRIBUTE_MESSAGE_INTEGRITY, &mi_len)
+        == NULL
+        || mi_len != 20)
+    {
+        return false;
+    }
 
     if (ngx_webrtc_stun_username(username, username_len, &ours, &theirs)
         != NGX_OK)
