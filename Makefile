@@ -90,11 +90,13 @@ unit: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 fuzz-replay: $(NGX_BUILD)/objs/Makefile
 	$(MAKE) -C $(TOP)/t/fuzz replay NGX_BUILD=$(NGX_BUILD)
 
-# libFuzzer, FUZZ_SECONDS per target (make fuzz FUZZ_SECONDS=600)
+# libFuzzer, FUZZ_SECONDS per target (make fuzz FUZZ_SECONDS=600
+# FUZZ_TARGETS=stun: one target)
 fuzz: $(NGX_BUILD)/objs/Makefile
 	@./.ci/apt-install clang libclang-rt-14-dev
 	$(MAKE) -C $(TOP)/t/fuzz fuzz NGX_BUILD=$(NGX_BUILD) \
-	    FUZZ_SECONDS=$(FUZZ_SECONDS)
+	    FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	    $(if $(FUZZ_TARGETS),FUZZ_TARGETS="$(FUZZ_TARGETS)")
 
 # the benchmark of docs/benchmarks.md (make bench QUICK=1: 2 minutes)
 BENCH_DEPS  := $(RUN_DEPS) python3 janus

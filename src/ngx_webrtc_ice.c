@@ -19,10 +19,9 @@
 #include <ngx_event.h>
 
 #include <openssl/rand.h>
-#include <stun/stunagent.h>
-#include <stun/usages/ice.h>
 
 #include "ngx_webrtc_media.h"
+#include "ngx_webrtc_stun.h"
 
 
 typedef struct {
@@ -33,9 +32,8 @@ typedef struct {
 } ngx_webrtc_ice_lookup_t;
 
 
-static bool ngx_webrtc_ice_validate(StunAgent *agent, StunMessage *message,
-    uint8_t *username, uint16_t username_len, uint8_t **password,
-    size_t *password_len, void *user_data);
+static ngx_int_t ngx_webrtc_ice_lookup(void *data, ngx_str_t *ufrag,
+    ngx_str_t *remote, ngx_str_t *pwd);
 static void ngx_webrtc_ice_find_session(ngx_webrtc_ice_lookup_t *lookup,
     ngx_str_t *ufrag, ngx_str_t *remote);
 static ngx_webrtc_session_t *ngx_webrtc_ice_adopt(
@@ -44,25 +42,11 @@ static ngx_webrtc_session_t *ngx_webrtc_ice_adopt(
 
 static StunAgent  ngx_webrtc_stun_agent;
 
-static const uint16_t  ngx_webrtc_stun_known[] = {
-    STUN_ATTRIBUTE_USERNAME,
-    STUN_ATTRIBUTE_MESSAGE_INTEGRITY,
-    STUN_ATTRIBUTE_FINGERPRINT,
-    STUN_ATTRIBUTE_PRIORITY,
-    STUN_ATTRIBUTE_USE_CANDIDATE,
-    STUN_ATTRIBUTE_ICE_CONTROLLED,
-    STUN_ATTRIBUTE_ICE_CONTROLLING,
-    0
-};
-
 
 ngx_int_t
 ngx_webrtc_ice_init(void)
 {
-    stun_agent_init(&ngx_webrtc_stun_agent, ngx_webrtc_stun_known,
-                    STUN_COMPATIBILITY_RFC5389,
-                    STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS
-                    | STUN_AGENT_USAGE_USE_FINGERPRINT);
+    ngx_webrtc_stun_init(&ngx_webrtc_stun_agent);
 
     if (RAND_bytes((u_char *) &ngx_webrtc_worker.tie_breaker,
                    sizeof(uint64_t))
@@ -79,22 +63,20 @@ void
 ngx_webrtc_ice_handle(u_char *buf, size_t len, struct sockaddr *sa,
     socklen_t salen, ngx_log_t *log)
 {
-    bool                     control;
     size_t                   out_len;
-    StunMessage              req, resp;
+    StunMessage              req;
     StunValidationStatus     vs;
     StunUsageIceReturn       rc;
     ngx_webrtc_session_t    *s;
     ngx_webrtc_ice_lookup_t  lookup;
-    struct sockaddr_storage  ss;
-    uint8_t                  out[512];
+    uint8_t                  out[NGX_WEBRTC_STUN_REPLY_SIZE];
 
     lookup.session = NULL;
     lookup.rec = NULL;
     lookup.log = log;
 
-    vs = stun_agent_validate(&ngx_webrtc_stun_agent, &req, buf, len,
-                             ngx_webrtc_ice_validate, &lookup);
+    vs = ngx_webrtc_stun_validate(&ngx_webrtc_stun_agent, &req, buf, len,
+                                  ngx_webrtc_ice_lookup, &lookup);
 
     if (vs != STUN_VALIDATION_SUCCESS) {
         ngx_log_debug1(NGX_LOG_DEBUG_EVENT, log, 0,
@@ -103,9 +85,7 @@ ngx_webrtc_ice_handle(u_char *buf, size_t len, struct sockaddr *sa,
         return;
     }
 
-    if (stun_message_get_class(&req) != STUN_REQUEST
-        || stun_message_get_method(&req) != STUN_BINDING)
-    {
+    if (!ngx_webrtc_stun_is_binding_request(&req)) {
         return;
     }
 
@@ -124,16 +104,10 @@ ngx_webrtc_ice_handle(u_char *buf, size_t len, struct sockaddr *sa,
         return;
     }
 
-    ngx_memzero(&ss, sizeof(ss));
-    ngx_memcpy(&ss, sa, ngx_min((size_t) salen, sizeof(ss)));
-
-    control = false;
     out_len = sizeof(out);
 
-    rc = stun_usage_ice_conncheck_create_reply(&ngx_webrtc_stun_agent, &req,
-                                 &resp, out, &out_len, &ss, salen, &control,
-                                 ngx_webrtc_worker.tie_breaker,
-                                 STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
+    rc = ngx_webrtc_stun_reply(&ngx_webrtc_stun_agent, &req, out, &out_len,
+                               sa, salen, ngx_webrtc_worker.tie_breaker);
 
     if (rc != STUN_USAGE_ICE_RETURN_SUCCESS
         && rc != STUN_USAGE_ICE_RETURN_ROLE_CONFLICT)
@@ -166,44 +140,28 @@ ngx_webrtc_ice_handle(u_char *buf, size_t len, struct sockaddr *sa,
 }
 
 
-static bool
-ngx_webrtc_ice_validate(StunAgent *agent, StunMessage *message,
-    uint8_t *username, uint16_t username_len, uint8_t **password,
-    size_t *password_len, void *user_data)
+static ngx_int_t
+ngx_webrtc_ice_lookup(void *data, ngx_str_t *ufrag, ngx_str_t *remote,
+    ngx_str_t *pwd)
 {
-    ngx_webrtc_ice_lookup_t *lookup = user_data;
+    ngx_webrtc_ice_lookup_t *lookup = data;
 
-    u_char     *colon;
-    ngx_str_t   ufrag, remote;
-
-    /* USERNAME is "<our ufrag>:<their ufrag>" */
-
-    colon = ngx_strlchr(username, username + username_len, ':');
-    if (colon == NULL) {
-        return false;
-    }
-
-    ufrag.data = username;
-    ufrag.len = colon - username;
-    remote.data = colon + 1;
-    remote.len = username + username_len - remote.data;
-
-    ngx_webrtc_ice_find_session(lookup, &ufrag, &remote);
+    ngx_webrtc_ice_find_session(lookup, ufrag, remote);
 
     if (lookup->session) {
-        *password = lookup->session->pwd.data;
+        pwd->data = lookup->session->pwd.data;
 
     } else if (lookup->rec) {
         /* the record's password stays put: only its owner frees it */
-        *password = lookup->rec->pwd;
+        pwd->data = lookup->rec->pwd;
 
     } else {
-        return false;
+        return NGX_DECLINED;
     }
 
-    *password_len = NGX_WEBRTC_PWD_LEN;
+    pwd->len = NGX_WEBRTC_PWD_LEN;
 
-    return true;
+    return NGX_OK;
 }
 
 

@@ -652,3 +652,32 @@ ngx_webrtc_rtp_write(u_char *buf, size_t size, ngx_webrtc_rtp_header_t *h,
 
     return p - buf;
 }
+
+
+ngx_uint_t
+ngx_webrtc_demux(u_char *p, size_t len)
+{
+    if (len == 0) {
+        return NGX_WEBRTC_DEMUX_OTHER;
+    }
+
+    if (p[0] <= 3) {
+        return NGX_WEBRTC_DEMUX_STUN;
+    }
+
+    if (p[0] >= 20 && p[0] <= 63) {
+        return NGX_WEBRTC_DEMUX_DTLS;
+    }
+
+    if (p[0] < 128 || p[0] > 191 || len < 2) {
+        return NGX_WEBRTC_DEMUX_OTHER;
+    }
+
+    /* RFC 5761 4: RTCP packet types 192..223 share the port with RTP */
+
+    if (p[1] >= 192 && p[1] <= 223) {
+        return NGX_WEBRTC_DEMUX_RTCP;
+    }
+
+    return NGX_WEBRTC_DEMUX_RTP;
+}

@@ -142,4 +142,19 @@ ngx_uint_t ngx_webrtc_rtp_recv_nacks(ngx_webrtc_rtp_recv_t *rs,
     ngx_msec_t now, ngx_msec_t rtt_ms, uint16_t *seqs, ngx_uint_t max);
 
 
+/* what a datagram on the media port carries (RFC 7983, RFC 5761 4) */
+#define NGX_WEBRTC_DEMUX_OTHER      0
+#define NGX_WEBRTC_DEMUX_STUN       1
+#define NGX_WEBRTC_DEMUX_DTLS       2
+#define NGX_WEBRTC_DEMUX_RTP        3
+#define NGX_WEBRTC_DEMUX_RTCP       4
+
+/*
+ * Tells a datagram's protocol by its first byte: 0..3 STUN, 20..63 DTLS,
+ * 128..191 RTP or RTCP (then RTCP when the second byte, the packet type,
+ * is 192..223); anything else, or too short to tell, is OTHER.
+ */
+ngx_uint_t ngx_webrtc_demux(u_char *p, size_t len);
+
+
 #endif /* _NGX_WEBRTC_RTP_H_INCLUDED_ */

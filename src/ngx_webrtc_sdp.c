@@ -674,7 +674,9 @@ ngx_webrtc_sdp_finish(ngx_webrtc_sdp_ctx_t *ctx)
 
         /* port 0 without a=bundle-only: the offerer disabled the section */
 
-        if (!ctx->frag && m->port == 0 && !(ctx->bundle_only & (1 << i))) {
+        if (!ctx->frag && m->port == 0
+            && !(ctx->bundle_only & ((ngx_uint_t) 1 << i)))
+        {
             m->direction = NGX_WEBRTC_DIR_INACTIVE;
         }
 
@@ -877,7 +879,7 @@ ngx_webrtc_sdp_flag(ngx_webrtc_sdp_ctx_t *ctx, ngx_str_t *value,
         break;
 
     default: /* NGX_WEBRTC_SDP_FLAG_BUNDLE_ONLY */
-        ctx->bundle_only |= 1 << (m - ctx->offer->media);
+        ctx->bundle_only |= (ngx_uint_t) 1 << (m - ctx->offer->media);
     }
 
     return NGX_OK;

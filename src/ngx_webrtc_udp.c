@@ -336,6 +336,7 @@ static void
 ngx_webrtc_udp_dispatch(u_char *buf, size_t len, struct sockaddr *sa,
     socklen_t salen, ngx_log_t *log)
 {
+    ngx_uint_t             type;
     ngx_webrtc_session_t  *s;
 
     if (len < 4) {
@@ -344,8 +345,14 @@ ngx_webrtc_udp_dispatch(u_char *buf, size_t len, struct sockaddr *sa,
 
     /* RFC 7983: the first byte tells STUN, DTLS and SRTP apart */
 
-    if (buf[0] < 4) {
+    type = ngx_webrtc_demux(buf, len);
+
+    if (type == NGX_WEBRTC_DEMUX_STUN) {
         ngx_webrtc_ice_handle(buf, len, sa, salen, log);
+        return;
+    }
+
+    if (type == NGX_WEBRTC_DEMUX_OTHER) {
         return;
     }
 
@@ -356,14 +363,14 @@ ngx_webrtc_udp_dispatch(u_char *buf, size_t len, struct sockaddr *sa,
         return;
     }
 
-    if (buf[0] >= 20 && buf[0] <= 63) {
+    if (type == NGX_WEBRTC_DEMUX_DTLS) {
         ngx_webrtc_dtls_handle(s, buf, len);
         return;
     }
 
-    if (buf[0] >= 128 && buf[0] <= 191) {
-        ngx_webrtc_session_handle_srtp(s, buf, len);
-    }
+    /* SRTP or SRTCP: the session tells them apart the same way */
+
+    ngx_webrtc_session_handle_srtp(s, buf, len);
 }
 
 

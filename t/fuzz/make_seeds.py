@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 #
 # Writes the seed corpora of the fuzz targets:
-# t/fuzz/corpus/{sdp,rtp,rtcp,ws}.
+# t/fuzz/corpus/{sdp,rtp,rtcp,ws,stun,demux,frag,json,keyframe}.
 #
 #   /usr/bin/python3 t/fuzz/make_seeds.py [CORPUS_DIR]
 #
@@ -25,11 +25,23 @@
 #       between them, every length form, and each violation the reader
 #       refuses; the first byte of each is how the target cuts the rest
 #       into reads.
+# stun: ICE connectivity checks shaped as Chromium, Firefox, libnice and
+#       aioice (aiortc) send them, signed with the target's session
+#       credentials, and the ones it must not answer; the first byte of
+#       each says what the target fixes up (see fuzz_stun.c).
+# demux: one datagram of each kind that shares the media port (RFC 7983).
+# frag: trickle-ice-sdpfrag bodies (RFC 8840), the sdp ones and more.
+# json: the signaling messages of docs/signaling.md, both ways, and the
+#       shapes the wrapper refuses (too deep, duplicates, not an object).
+# keyframe: the payloads of the rtp seeds, and more keyframe starts.
 
+import hashlib
+import hmac
 import json
 import os
 import struct
 import sys
+import zlib
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -839,13 +851,371 @@ def ws_seeds():
     return s
 
 
+# --- STUN ----------------------------------------------------------------
+
+STUN_COOKIE = 0x2112a442
+
+# the sessions fuzz_stun.c knows: our ufrag, theirs, our password
+STUN_SESSION = (b"Abcd1234", b"Fz0b", b"p4Ss6Kc7QZ2mEol3bVd0Jx1rAbCdEfGh")
+STUN_SESSION_LONG = (b"ZZzz9999", b"0123456789abcdef" * 4,
+                     b"qwertyuiopasdfghjklzxcvbnm012345")
+
+A_USERNAME, A_MI, A_ERROR, A_PRIORITY, A_USE_CAND = 6, 8, 9, 0x24, 0x25
+A_FP, A_CONTROLLED, A_CONTROLLING = 0x8028, 0x8029, 0x802a
+A_GOOG_NETWORK_INFO = 0xc057
+
+# fuzz_stun.c's first byte
+STUN_SIGN, STUN_SEAL, STUN_IPV6 = 1, 2, 4
+
+
+def stun_tie(i):
+    """our tie-breaker: 0, 1, 2^63, 2^64 - 1"""
+    return i << 3
+
+
+def stun_attr(t, v):
+    return struct.pack("!HH", t, len(v)) + v + b"\0" * (-len(v) % 4)
+
+
+def stun(mtype, attrs, tid, key=None, fingerprint=True, bad_mi=False):
+    """
+    RFC 5389: the header, attributes, then MESSAGE-INTEGRITY (HMAC-SHA1
+    with the length up to it) and FINGERPRINT (CRC-32 ^ 0x5354554e)
+    """
+    body = b"".join(stun_attr(t, v) for t, v in attrs)
+    head = lambda n: struct.pack("!HHI", mtype, n, STUN_COOKIE) + tid
+    if key is not None:
+        mac = hmac.new(key, head(len(body) + 24) + body,
+                       hashlib.sha1).digest()
+        if bad_mi:
+            mac = bytes([mac[0] ^ 1]) + mac[1:]
+        body += stun_attr(A_MI, mac)
+    if fingerprint:
+        crc = zlib.crc32(head(len(body) + 8) + body) ^ 0x5354554e
+        body += stun_attr(A_FP, struct.pack("!I", crc))
+    return head(len(body)) + body
+
+
+def stun_user(session):
+    return session[0] + b":" + session[1]
+
+
+def stun_seeds():
+    s = {}
+    ses = STUN_SESSION
+    key = ses[2]
+    user = stun_user(ses)
+
+    def tid(n):
+        return filler(12, 100 + n)
+
+    # Chromium: GOOG-NETWORK-INFO, ICE-CONTROLLING, (USE-CANDIDATE),
+    # PRIORITY; the same request refreshes consent (RFC 7675)
+    chromium = [(A_USERNAME, user),
+                (A_GOOG_NETWORK_INFO, struct.pack("!HH", 1, 10)),
+                (A_CONTROLLING, struct.pack("!Q", 0x1b2c3d4e5f607182)),
+                (A_PRIORITY, struct.pack("!I", 1853824767))]
+    s["chromium-check.stun"] = bytes([0]) + stun(0x0001, chromium, tid(1),
+                                                 key)
+    s["chromium-nominate.stun"] = bytes([0]) + stun(
+        0x0001, chromium[:3] + [(A_USE_CAND, b"")] + chromium[3:], tid(2),
+        key)
+
+    # Firefox (nICEr): PRIORITY, USE-CANDIDATE, ICE-CONTROLLING
+    s["firefox-nominate.stun"] = bytes([STUN_IPV6]) + stun(
+        0x0001, [(A_USERNAME, user),
+                 (A_PRIORITY, struct.pack("!I", 1853817087)),
+                 (A_USE_CAND, b""),
+                 (A_CONTROLLING, struct.pack("!Q", 0x0a0b0c0d0e0f1011))],
+        tid(3), key)
+
+    # libnice (GStreamer webrtcbin): PRIORITY, USE-CANDIDATE, the role,
+    # then USERNAME, as stun_usage_ice_conncheck_create() appends them
+    s["libnice-check.stun"] = bytes([0]) + stun(
+        0x0001, [(A_PRIORITY, struct.pack("!I", 1862270975)),
+                 (A_USE_CAND, b""),
+                 (A_CONTROLLING, struct.pack("!Q", 0x7766554433221100)),
+                 (A_USERNAME, user)], tid(4), key)
+
+    # aioice (aiortc, the e2e tests' client)
+    s["aioice-check.stun"] = bytes([0]) + stun(
+        0x0001, [(A_USERNAME, user),
+                 (A_PRIORITY, struct.pack("!I", 1853817087)),
+                 (A_CONTROLLING, struct.pack("!Q", 0x5e5e5e5e5e5e5e5e)),
+                 (A_USE_CAND, b"")], tid(5), key)
+
+    # the longest USERNAME a session has, from IPv6: the longest reply
+    s["long-remote-ufrag-ipv6.stun"] = bytes([STUN_IPV6]) + stun(
+        0x0001, [(A_USERNAME, stun_user(STUN_SESSION_LONG)),
+                 (A_PRIORITY, struct.pack("!I", 1)),
+                 (A_CONTROLLING, struct.pack("!Q", 1))], tid(6),
+        STUN_SESSION_LONG[2])
+
+    # role conflicts (RFC 8445 7.3.1.1): a peer controlled too; it wins
+    # (487) when its tie-breaker is larger, else we switch
+    controlled = [(A_USERNAME, user), (A_PRIORITY, struct.pack("!I", 7)),
+                  (A_CONTROLLED, struct.pack("!Q", 0x8000000000000000))]
+    s["role-conflict-487.stun"] = bytes([stun_tie(1)]) + stun(
+        0x0001, controlled, tid(7), key)
+    s["role-conflict-switch.stun"] = bytes([stun_tie(3)]) + stun(
+        0x0001, controlled, tid(8), key)
+
+    # signed or sealed by the target
+    s["sign-and-seal.stun"] = bytes([STUN_SIGN | STUN_SEAL]) + stun(
+        0x0001, chromium, tid(9), key, bad_mi=True)
+
+    # what gets no reply: a wrong key, unknown ufrags, no colon, no
+    # FINGERPRINT, a bad one, no cookie, an unknown required attribute,
+    # an indication, a response, another method, MESSAGE-INTEGRITY first
+    s["bad-mi.stun"] = bytes([0]) + stun(0x0001, chromium, tid(10), key,
+                                         bad_mi=True)
+    s["unknown-ufrag.stun"] = bytes([STUN_SIGN | STUN_SEAL]) + stun(
+        0x0001, [(A_USERNAME, b"Abcd1235:Fz0b")], tid(11), key)
+    s["wrong-remote-ufrag.stun"] = bytes([STUN_SIGN | STUN_SEAL]) + stun(
+        0x0001, [(A_USERNAME, b"Abcd1234:Fz0c")], tid(12), key)
+    s["username-no-colon.stun"] = bytes([STUN_SIGN | STUN_SEAL]) + stun(
+        0x0001, [(A_USERNAME, b"Abcd1234Fz0b")], tid(13), key)
+    s["no-fingerprint.stun"] = bytes([STUN_SIGN]) + stun(
+        0x0001, chromium, tid(14), key, fingerprint=False)
+    good = stun(0x0001, chromium, tid(15), key)
+    s["bad-fingerprint.stun"] = bytes([0]) + good[:-1] + bytes([good[-1] ^
+                                                               1])
+    s["no-cookie-rfc3489.stun"] = bytes([0]) + struct.pack(
+        "!HH", 0x0001, 0) + filler(16, 16)
+    s["unknown-required-attr.stun"] = bytes([0]) + stun(
+        0x0001, chromium + [(0x0003, b"\0\0\0\x06")], tid(17), key)
+    s["binding-indication.stun"] = bytes([0]) + stun(
+        0x0011, [(A_USERNAME, user)], tid(18), key)
+    s["binding-response.stun"] = bytes([0]) + stun(
+        0x0101, [(0x0020, struct.pack("!HH", 1, 50000 ^ 0x2112) +
+                  struct.pack("!I", 0xc0000207 ^ STUN_COOKIE))],
+        tid(19), key)
+    s["allocate-request.stun"] = bytes([0]) + stun(
+        0x0003, [(A_USERNAME, user)], tid(20), key)
+    s["attribute-after-mi.stun"] = bytes([STUN_SIGN | STUN_SEAL]) + stun(
+        0x0001, [(A_USERNAME, user), (A_MI, bytes(20)),
+                 (A_PRIORITY, b"\0\0\0\1"), (A_FP, bytes(4))], tid(21),
+        fingerprint=False)
+    s["header-only.stun"] = bytes([0]) + struct.pack(
+        "!HHI", 0x0001, 0, STUN_COOKIE) + tid(22)
+
+    return s
+
+
+# --- datagrams sharing the media port --------------------------------------
+
+def demux_seeds(rtp_s, rtcp_s, stun_s):
+    s = {}
+    s["stun-chromium-check.bin"] = stun_s["chromium-check.stun"][1:]
+    s["rtp-vp8-keyframe.bin"] = rtp_s["vp8-keyframe.rtp"]
+    s["rtp-marker-pt-72.bin"] = rtp(72, 1, 2, 3, b"\x00", marker=1)
+    s["rtcp-sr-sdes.bin"] = rtcp_s["sr-sdes.rtcp"]
+    s["rtcp-rr-remb.bin"] = rtcp_s["rr-remb-chromium-receiver.rtcp"]
+    # DTLS 1.2 ClientHello record header and a handshake start
+    s["dtls-client-hello.bin"] = (bytes([22, 0xfe, 0xff, 0, 0]) +
+                                  struct.pack("!IHH", 0, 0, 100) +
+                                  bytes([1, 0, 0, 88]) + filler(88, 30))
+    s["dtls-application-data.bin"] = (bytes([23, 0xfe, 0xfd, 0, 1]) +
+                                      filler(6, 31) + b"\x00\x10" +
+                                      filler(16, 32))
+    s["zrtp.bin"] = bytes([0x10, 0, 0, 1]) + filler(20, 33)
+    s["turn-channel.bin"] = struct.pack("!HH", 0x4000, 4) + b"data"
+    s["one-byte.bin"] = b"\x80"
+    return s
+
+
+# --- trickle-ice-sdpfrag ----------------------------------------------------
+
+def frag_seeds(sdp_s):
+    s = {}
+    for name, data in sdp_s.items():
+        if name.endswith(".sdpfrag"):
+            s[name] = data
+
+    s["chromium-candidate-extensions.sdpfrag"] = sdp(
+        "a=ice-ufrag:Fz0b", "a=ice-pwd:p4Ss6Kc7QZ2mEol3bVd0Jx1r",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=mid:0",
+        "a=candidate:3471623853 1 udp 2122194687 192.0.2.1 61764 typ host "
+        "generation 0 ufrag Fz0b network-id 1 network-cost 10",
+        "a=candidate:842163049 1 udp 1677729535 198.51.100.2 61764 typ srflx "
+        "raddr 192.0.2.1 rport 61764 generation 0 ufrag Fz0b network-id 1 "
+        "network-cost 10",
+        "a=candidate:1153297436 1 udp 41885439 203.0.113.9 3478 typ relay "
+        "raddr 198.51.100.2 rport 61764 generation 0 ufrag Fz0b "
+        "network-id 1 network-cost 10",
+        "a=candidate:2999745851 1 tcp 1518214911 192.0.2.1 9 typ host "
+        "tcptype active generation 0 ufrag Fz0b network-id 1")
+    s["firefox-end-of-candidates-lf.sdpfrag"] = sdp(
+        "a=ice-ufrag:8fa4e3c1", "a=ice-pwd:1f5e2d0c9b8a7f6e5d4c3b2a19081726",
+        "a=group:BUNDLE 0 1", "m=audio 9 UDP/TLS/RTP/SAVPF 109", "a=mid:0",
+        "a=candidate:0 1 UDP 2122252543 192.0.2.44 58513 typ host",
+        "a=candidate:2 1 TCP 2105524479 192.0.2.44 9 typ host tcptype active",
+        "a=candidate:1 1 UDP 1686052863 198.51.100.44 58513 typ srflx raddr "
+        "192.0.2.44 rport 58513", "a=end-of-candidates", eol="\n")
+    s["obs-ipv6-no-final-eol.sdpfrag"] = sdp(
+        "a=ice-ufrag:obs1", "a=ice-pwd:0bs0bs0bs0bs0bs0bs0bs0bs",
+        "m=video 9 UDP/TLS/RTP/SAVPF 96", "a=mid:1",
+        "a=candidate:1 1 UDP 2015363327 2001:db8::5 40401 typ host",
+        "a=candidate:2 1 UDP 2015363583 fe80::1%eth0 40402 typ host",
+        final=False)
+    s["many-candidates.sdpfrag"] = sdp(
+        "m=audio 9 UDP/TLS/RTP/SAVPF 0", "a=mid:0", *[
+            "a=candidate:%d 1 udp %d 192.0.2.%d %d typ host" %
+            (k, 2122260223 - k, k, 40000 + k) for k in range(20)])
+    s["candidate-limits.sdpfrag"] = sdp(
+        "a=candidate:" + "f" * 32 + " 256 udp 4294967295 192.0.2.1 65535 "
+        "typ host",
+        "a=candidate:x 1 udp 1 " + "h" * 250 + ".local 0 typ host",
+        "a=candidate:\t7\t1\tudp\t1\t192.0.2.1\t9\ttyp\thost\t")
+    s["candidate-bad-port.sdpfrag"] = sdp(
+        "a=candidate:1 1 udp 1 192.0.2.1 65536 typ host")
+    s["candidate-bad-component.sdpfrag"] = sdp(
+        "a=candidate:1 0 udp 1 192.0.2.1 5000 typ host")
+    s["candidate-no-typ.sdpfrag"] = sdp(
+        "a=candidate:1 1 udp 1 192.0.2.1 5000 type host")
+    s["candidate-priority-overflow.sdpfrag"] = sdp(
+        "a=candidate:1 1 udp 4294967296 192.0.2.1 5000 typ host")
+    s["restart-media-level.sdpfrag"] = sdp(
+        "m=audio 9 UDP/TLS/RTP/SAVPF 0", "a=mid:0", "a=ice-ufrag:N3w1",
+        "a=ice-pwd:n3wn3wn3wn3wn3wn3wn3wn3w", "m=video 9 UDP/TLS/RTP/SAVPF 0",
+        "a=mid:1", "a=ice-ufrag:N3w2", "a=ice-pwd:n3wn3wn3wn3wn3wn3wn3wn3x")
+    return s
+
+
+# --- JSON ------------------------------------------------------------------
+
+def json_seeds():
+    s = {}
+    dumps = lambda o: json.dumps(o, separators=(",", ":"),
+                                 ensure_ascii=False).encode()
+    offer = ("v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
+             "s=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n")
+    track = lambda pid, n, kind, src: {
+        "id": "%s-%d" % (pid, n), "participant": pid, "kind": kind,
+        "source": src, "muted": False}
+    bob = {"id": "0b5e22d4", "name": "Bob", "audio": True, "video": True,
+           "tracks": [track("0b5e22d4", 0, "audio", "microphone"),
+                      track("0b5e22d4", 1, "video", "camera")]}
+
+    # the example session of docs/signaling.md, "..." written out
+    example = [
+        {"type": "join", "room": "demo", "name": "Alice", "token": "demo"},
+        {"type": "joined", "id": "7f3a9c01", "room": "demo", "mode": "sfu",
+         "canPublish": True, "participants": [bob],
+         "iceServers": [{"urls": ["stun:stun.l.google.com:19302"]}]},
+        {"type": "offer", "sdp": offer,
+         "tracks": {"0": "microphone", "1": "camera"}},
+        {"type": "answer", "sdp": offer},
+        {"type": "offer", "seq": 1, "sdp": offer,
+         "tracks": {"2": bob["tracks"][0], "3": bob["tracks"][1]}},
+        {"type": "answer", "seq": 1, "sdp": offer},
+        {"type": "chat", "from": "0b5e22d4", "name": "Bob", "text": "hi",
+         "ts": 1764052800000},
+        {"type": "participant-left", "id": "0b5e22d4", "reason": "left"},
+        {"type": "offer", "seq": 2, "sdp": offer, "tracks": {}}]
+    for i, m in enumerate(example):
+        s["example-%d-%s.json" % (i, m["type"])] = dumps(m)
+
+    # the other messages of the tables
+    more = {
+        "candidate.json": {"type": "candidate", "candidate":
+                           "candidate:1 1 udp 2122260223 192.0.2.7 50000 "
+                           "typ host", "mid": "0", "to": "0b5e22d4"},
+        "candidate-end.json": {"type": "candidate", "candidate": None},
+        "state.json": {"type": "state", "audio": False, "video": True},
+        "chat-unicode.json": {"type": "chat",
+                              "text": "h\u00e9llo \u2603 \U0001f600"},
+        "leave.json": {"type": "leave"},
+        "published.json": {"type": "published", "participant": "0b5e22d4",
+                            "tracks": bob["tracks"]},
+        "unpublished.json": {"type": "unpublished",
+                             "participant": "0b5e22d4",
+                             "tracks": ["0b5e22d4-1"]},
+        "muted.json": {"type": "muted", "participant": "0b5e22d4",
+                       "track": "0b5e22d4-1", "muted": True},
+        "error.json": {"type": "error", "code": "bad-json",
+                       "reason": "not a JSON object"},
+        "admin-mute.json": {"track": "0b5e22d4-1", "muted": True},
+        "admin-remove.json": {"participant": "0b5e22d4"},
+    }
+    for name, m in more.items():
+        s[name] = dumps(m)
+
+    # what the wrapper refuses or must read with care
+    nest = lambda n: "{\"a\":" * n + "1" + "}" * n
+    s["depth-16.json"] = nest(16).encode()
+    s["depth-17.json"] = nest(17).encode()
+    s["depth-arrays-17.json"] = ('{"a":' + "[" * 16 + "1" + "]" * 16 +
+                                 "}").encode()
+    s["duplicate-key.json"] = b'{"type":"join","type":"leave"}'
+    s["not-object.json"] = b'["type","join"]'
+    s["numbers.json"] = (b'{"i":9223372036854775807,"n":-9223372036854775808,'
+                         b'"r":1.5e300,"z":-0,"f":-0.0,"e":1E-7}')
+    s["too-big-int.json"] = b'{"seq":9223372036854775808}'
+    s["escapes.json"] = (b'{"s":"\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d'
+                         b'\\ude00","k\\u00e9y":null}')
+    s["nul-escape.json"] = b'{"text":"a\\u0000b"}'
+    s["lone-surrogate.json"] = b'{"text":"\\ud800"}'
+    s["whitespace.json"] = b' \t\r\n{ "type" : "leave" } \n'
+    s["trailing-garbage.json"] = b'{"type":"leave"}x'
+    s["bad-utf8.json"] = b'{"text":"\xc0\xaf"}'
+    s["empty.json"] = b""
+    return s
+
+
+# --- keyframes ---------------------------------------------------------------
+
+def rtp_payload(pkt):
+    """the payload of an RTP packet built by rtp(), without padding"""
+    cc = pkt[0] & 0x0f
+    off = 12 + 4 * cc
+    if pkt[0] & 0x10:
+        off += 4 + 4 * struct.unpack("!H", pkt[off + 2:off + 4])[0]
+    end = len(pkt) - (pkt[-1] if pkt[0] & 0x20 else 0)
+    return pkt[off:end]
+
+
+def keyframe_seeds(rtp_s):
+    s = {}
+    for name, pkt in rtp_s.items():
+        if name.endswith(".rtp") and not name.startswith(("opus", "rtx",
+                                                          "header")):
+            s[name[:-4] + ".payload"] = rtp_payload(pkt)
+
+    # VP8 descriptors: 7-bit picture id, TL0PICIDX and TID/KEYIDX, a
+    # partition other than 0, only the descriptor
+    s["vp8-7bit-pid-tid-keyidx.payload"] = (bytes([0x90, 0xf0, 0x12, 0x05,
+                                                   0x20]) +
+                                            vp8_key_header() + filler(20, 40))
+    s["vp8-partition-1.payload"] = bytes([0x11]) + vp8_key_header()
+    s["vp8-descriptor-only.payload"] = bytes([0x90, 0x80, 0x80, 0x01])
+    # H.264: a STAP-A whose first unit overruns, then one with SPS after
+    # a lone byte; FU-A start of an SPS; IDR with the F bit
+    s["h264-stap-a-overrun.payload"] = stap_a(SPS)[:10]
+    s["h264-stap-a-trailing-byte.payload"] = stap_a(PPS, SPS) + b"\x00"
+    s["h264-fu-a-start-sps.payload"] = fu_a(0x67, True, False, SPS[1:])
+    s["h264-idr-f-bit.payload"] = bytes([0xe5, 0x88])
+    # VP9 start of an inter frame; AV1 N bit alone
+    s["vp9-start-inter.payload"] = vp9_descriptor(True)
+    s["av1-n-only.payload"] = av1_aggregation(n=1)
+    return s
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     total = 0
-    max_len = {"rtp": 1500, "rtcp": 1500, "ws": 16384}
+    max_len = {"rtp": 1500, "rtcp": 1500, "ws": 16384, "stun": 1500,
+               "demux": 1500, "json": 16384, "keyframe": 1500}
 
-    for target, seeds in (("sdp", sdp_seeds()), ("rtp", rtp_seeds()),
-                          ("rtcp", rtcp_seeds()), ("ws", ws_seeds())):
+    sdp_s, rtp_s, rtcp_s, stun_s = (sdp_seeds(), rtp_seeds(), rtcp_seeds(),
+                                    stun_seeds())
+
+    for target, seeds in (("sdp", sdp_s), ("rtp", rtp_s), ("rtcp", rtcp_s),
+                          ("ws", ws_seeds()), ("stun", stun_s),
+                          ("demux", demux_seeds(rtp_s, rtcp_s, stun_s)),
+                          ("frag", frag_seeds(sdp_s)),
+                          ("json", json_seeds()),
+                          ("keyframe", keyframe_seeds(rtp_s))):
         d = os.path.join(root, target)
         os.makedirs(d, exist_ok=True)
 
