@@ -440,7 +440,7 @@ ngx_http_webrtc_patch_body(ngx_http_request_t *r)
         return;
     }
 
-    frag = ngx_pcalloc(r->pool, sizeof(ngx_webrtc_sdp_offer_t));
+    frag = ngx_palloc(r->pool, sizeof(ngx_webrtc_sdp_offer_t));
     if (frag == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
@@ -576,7 +576,7 @@ ngx_http_webrtc_offer_body(ngx_http_request_t *r)
         return;
     }
 
-    offer = ngx_pcalloc(r->pool, sizeof(ngx_webrtc_sdp_offer_t));
+    offer = ngx_palloc(r->pool, sizeof(ngx_webrtc_sdp_offer_t));
     if (offer == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;

@@ -249,7 +249,7 @@ ngx_webrtc_sdp_parse_offer(ngx_webrtc_sdp_offer_t *offer, u_char *p,
     ngx_webrtc_sdp_ctx_t     ctx;
     ngx_webrtc_sdp_media_t  *m;
 
-    ngx_memzero(offer, sizeof(ngx_webrtc_sdp_offer_t));
+    ngx_memzero(offer, offsetof(ngx_webrtc_sdp_offer_t, media));
     ngx_memzero(&ctx, sizeof(ngx_webrtc_sdp_ctx_t));
 
     ctx.offer = offer;
@@ -318,7 +318,7 @@ ngx_webrtc_sdp_parse_frag(ngx_webrtc_sdp_offer_t *frag, u_char *p,
 {
     ngx_webrtc_sdp_ctx_t  ctx;
 
-    ngx_memzero(frag, sizeof(ngx_webrtc_sdp_offer_t));
+    ngx_memzero(frag, offsetof(ngx_webrtc_sdp_offer_t, media));
     ngx_memzero(&ctx, sizeof(ngx_webrtc_sdp_ctx_t));
 
     ctx.offer = frag;
@@ -606,6 +606,9 @@ ngx_webrtc_sdp_new_media(ngx_webrtc_sdp_ctx_t *ctx)
     }
 
     m = &offer->media[offer->nmedia++];
+
+    /* sections are zeroed as they come: an offer is 32 of 5 kB */
+    ngx_memzero(m, sizeof(ngx_webrtc_sdp_media_t));
 
     m->direction = ctx->direction;
     m->setup = ctx->setup;

@@ -258,7 +258,8 @@ typedef struct {
 
 
 /*
- * Parses an offer.  Returns NGX_OK, or NGX_ERROR with *err set to a short
+ * Parses an offer (only offer->media[0 .. nmedia - 1] are set: the rest
+ * is not even zeroed).  Returns NGX_OK, or NGX_ERROR with *err set to a short
  * static English reason ("no ice-ufrag", "bad m= line", ...) suitable for an
  * HTTP problem body.  Requires: v=0 first, ice-ufrag and ice-pwd, a sha-256
  * fingerprint (session or media level), at least one m= line.  Lines may end
