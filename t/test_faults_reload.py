@@ -7,8 +7,10 @@ decodes, and shared memory returns to empty at the end."""
 import asyncio
 import os
 import signal
+import subprocess
 import time
 
+from conftest import NGINX, NginxServer, module_path, nginx_env
 from room_client import RoomPeer
 from webrtc_client import WhepViewer, WhipPublisher, run, wait_media
 
@@ -132,3 +134,99 @@ async def _wait_frames(p, o, since, frames=10, timeout=5.0):
         await asyncio.sleep(0.1)
     raise AssertionError("%s does not decode %s after a reload"
                          % (p.name, o.name))
+
+
+def test_binary_upgrade(report):
+    """USR2 starts a new master from the binary, QUIT ends the old one:
+    the old workers keep their sessions until they end (the viewer does
+    not drop), and new sessions go to the new master's workers, which have
+    a shared memory zone of their own. nginx takes USR2 only as a daemon
+    (a foreground master's parent never changes), so this one daemonizes
+    and is handled by its pid file."""
+    srv = NginxServer(module_path())
+    conf = srv.write_config()
+    pidfile = os.path.join(str(srv.prefix), "nginx.pid")
+    subprocess.run([NGINX, "-p", str(srv.prefix), "-c", str(conf)],
+                   check=True, timeout=30, env=nginx_env())
+    masters = []
+
+    async def scenario():
+        old = await _master(pidfile, None)
+        masters.append(old)
+        await _http_up(srv)
+
+        pub = WhipPublisher(srv.base_url, "upgrade")
+        await pub.connect()
+        await wait_media(srv, pub.session_id)
+        viewer = WhepViewer(srv.base_url, "upgrade")
+        await viewer.connect()
+        assert await _decoding(viewer, time.monotonic())
+
+        os.kill(old, signal.SIGUSR2)
+        new = await _master(pidfile, old)
+        masters.append(new)
+        await asyncio.sleep(1.5)
+
+        os.kill(old, signal.SIGQUIT)
+        t0 = time.monotonic()
+        await asyncio.sleep(4)
+        kept = len(viewer.numbers(t_from=t0))
+        assert kept >= 60, "the viewer decoded %d frames in the 4 s after " \
+            "the old master's QUIT" % kept
+        assert viewer.state == "connected" and pub.state == "connected"
+
+        # the new generation serves new sessions
+        pub2 = WhipPublisher(srv.base_url, "upgraded")
+        await pub2.connect()
+        await wait_media(srv, pub2.session_id)
+        v2 = WhepViewer(srv.base_url, "upgraded")
+        await v2.connect()
+        assert await _decoding(v2, time.monotonic())
+        report("binary upgrade: new master %d, old %d quit; the old viewer "
+               "decoded %d frames in the 4 s after; a new publisher and "
+               "viewer on the new workers" % (new, old, kept))
+
+        for p in (v2, pub2, viewer, pub):
+            await p.delete()
+            await p.close()
+
+    try:
+        run(scenario(), timeout=90)
+        log = srv.error_log.read_text()
+        assert "exited on signal" not in log
+    finally:
+        for pid in masters:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        srv.cleanup()
+
+
+async def _master(pidfile, old, timeout=10):
+    """The master's pid from the pid file: a new one when old is given."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(pidfile) as f:
+                pid = int(f.read().strip() or 0)
+        except (OSError, ValueError):
+            pid = 0
+        if pid and pid != old and (old is None
+                                   or os.path.exists(pidfile + ".oldbin")):
+            return pid
+        await asyncio.sleep(0.2)
+    raise AssertionError("no %smaster in %s" % ("new " if old else "",
+                                                pidfile))
+
+
+async def _http_up(srv, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if srv.status() is not None:
+                return
+        except Exception:
+            pass
+        await asyncio.sleep(0.2)
+    raise AssertionError("nginx does not answer")
