@@ -25,16 +25,7 @@
 #include <stdlib.h>
 
 #include "ngx_webrtc_rtp.h"
-
-
-#define fuzz_assert(expr)                                                     \
-    do {                                                                      \
-        if (!(expr)) {                                                        \
-            fprintf(stderr, "%s:%d: fuzz_assert(%s) failed\n", __FILE__,     \
-                    __LINE__, #expr);                                         \
-            abort();                                                          \
-        }                                                                     \
-    } while (0)
+#include "fuzz.h"
 
 
 static ngx_uint_t ref_demux(const uint8_t *p, size_t len);

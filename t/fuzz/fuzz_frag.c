@@ -32,6 +32,7 @@
 #include <stdlib.h>
 
 #include "ngx_webrtc_sdp.h"
+#include "fuzz.h"
 
 
 /* src/ngx_webrtc_sdp.c's limits of a candidate's foundation and address */
@@ -39,16 +40,6 @@
 #define FUZZ_MAX_TOKEN       256
 
 #define FUZZ_CUTS            16
-
-
-#define fuzz_assert(expr)                                                     \
-    do {                                                                      \
-        if (!(expr)) {                                                        \
-            fprintf(stderr, "%s:%d: fuzz_assert(%s) failed\n", __FILE__,     \
-                    __LINE__, #expr);                                         \
-            abort();                                                          \
-        }                                                                     \
-    } while (0)
 
 
 static void check_frag(ngx_webrtc_sdp_offer_t *o, u_char *in, size_t size);

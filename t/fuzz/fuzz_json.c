@@ -35,16 +35,7 @@
 #include <jansson.h>
 
 #include "ngx_webrtc_json.h"
-
-
-#define fuzz_assert(expr)                                                     \
-    do {                                                                      \
-        if (!(expr)) {                                                        \
-            fprintf(stderr, "%s:%d: fuzz_assert(%s) failed\n", __FILE__,     \
-                    __LINE__, #expr);                                         \
-            abort();                                                          \
-        }                                                                     \
-    } while (0)
+#include "fuzz.h"
 
 
 static ngx_uint_t depth_of(json_t *j);

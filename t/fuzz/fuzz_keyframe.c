@@ -30,21 +30,12 @@
 
 #include "ngx_webrtc_rtp.h"
 #include "ngx_webrtc_sdp.h"
+#include "fuzz.h"
 
 
 /* one past the codec ids ngx_webrtc_sdp.h knows, and then some */
 #define FUZZ_CODECS     9
 #define FUZZ_PREFIXES   64
-
-
-#define fuzz_assert(expr)                                                     \
-    do {                                                                      \
-        if (!(expr)) {                                                        \
-            fprintf(stderr, "%s:%d: fuzz_assert(%s) failed\n", __FILE__,     \
-                    __LINE__, #expr);                                         \
-            abort();                                                          \
-        }                                                                     \
-    } while (0)
 
 
 static ngx_uint_t keyframe_copy(ngx_uint_t codec, const uint8_t *data,

@@ -32,21 +32,12 @@
 
 #include "ngx_webrtc_rtp.h"
 #include "ngx_webrtc_sdp.h"
+#include "fuzz.h"
 
 
 #define get16(p)  (uint16_t) (((uint16_t) (p)[0] << 8) | (p)[1])
 #define get32(p)  (((uint32_t) (p)[0] << 24) | ((uint32_t) (p)[1] << 16)      \
                    | ((uint32_t) (p)[2] << 8) | (p)[3])
-
-
-#define fuzz_assert(expr)                                                     \
-    do {                                                                      \
-        if (!(expr)) {                                                        \
-            fprintf(stderr, "%s:%d: fuzz_assert(%s) failed\n", __FILE__,     \
-                    __LINE__, #expr);                                         \
-            abort();                                                          \
-        }                                                                     \
-    } while (0)
 
 
 /* the codec ids of ngx_webrtc_sdp.h, and one no codec has */

@@ -38,22 +38,13 @@
 #include <stdlib.h>
 
 #include "ngx_webrtc_sdp.h"
+#include "fuzz.h"
 
 
 #define FUZZ_ANSWER_SIZE  65536
 
 #define FUZZ_FP  "00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:"          \
                  "10:11:12:13:14:15:16:17:18:19:1A:1B:1C:1D:1E:1F"
-
-
-#define fuzz_assert(expr)                                                     \
-    do {                                                                      \
-        if (!(expr)) {                                                        \
-            fprintf(stderr, "%s:%d: fuzz_assert(%s) failed\n", __FILE__,     \
-                    __LINE__, #expr);                                         \
-            abort();                                                          \
-        }                                                                     \
-    } while (0)
 
 
 static void check_refusal(ngx_int_t rc, const char *err);

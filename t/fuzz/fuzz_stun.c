@@ -58,6 +58,7 @@
 
 #include "ngx_webrtc.h"
 #include "ngx_webrtc_stun.h"
+#include "fuzz.h"
 
 
 #define FUZZ_COOKIE          0x2112a442
@@ -69,16 +70,6 @@
 #define FUZZ_ERROR_CODE      0x0009
 #define FUZZ_ICE_CONTROLLED  0x8029
 #define FUZZ_FINGERPRINT     0x8028
-
-
-#define fuzz_assert(expr)                                                     \
-    do {                                                                      \
-        if (!(expr)) {                                                        \
-            fprintf(stderr, "%s:%d: fuzz_assert(%s) failed\n", __FILE__,     \
-                    __LINE__, #expr);                                         \
-            abort();                                                          \
-        }                                                                     \
-    } while (0)
 
 
 typedef struct {

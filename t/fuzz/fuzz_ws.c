@@ -34,16 +34,7 @@
 #include <stdlib.h>
 
 #include "ngx_webrtc_ws.h"
-
-
-#define fuzz_assert(expr)                                                     \
-    do {                                                                      \
-        if (!(expr)) {                                                        \
-            fprintf(stderr, "%s:%d: fuzz_assert(%s) failed\n", __FILE__,     \
-                    __LINE__, #expr);                                         \
-            abort();                                                          \
-        }                                                                     \
-    } while (0)
+#include "fuzz.h"
 
 
 #define FUZZ_BUF_SIZE    4096
