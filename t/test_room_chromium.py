@@ -356,3 +356,74 @@ def test_room_bad_room_name(rooms, chromium):
     assert "Server error" in text, text
     assert form_hidden is False, rep
     assert rep["reconnects"] == 0, rep
+
+
+async def screen_and_mute(server, browser, report=print):
+    room = unique("call-")
+    async with browser.new_page() as a, browser.new_page() as b:
+        await a.navigate(room_url(server.base_url, room, "Alice"))
+        await b.navigate(room_url(server.base_url, room, "Bob"))
+        await wait_videos([a, b], 1, 30)
+        aid = await a.evaluate("roomState.id")
+
+        # the microphone button: the other tab shows Alice muted
+        await a.evaluate("document.getElementById('mic').click()")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            audio = await b.evaluate("roomState.participants[%s].audio"
+                                     % _js_str(aid))
+            if audio is False:
+                break
+            await asyncio.sleep(0.1)
+        assert audio is False, "Bob's page still shows Alice's microphone on"
+
+        # screen share: a second video of Alice, its source "screen"
+        await a.evaluate("document.getElementById('screen').click()")
+        screen = None
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            stats = await b.evaluate("roomStats()")
+            screen = [s for s in stats if s.get("source") == "screen"
+                      and s.get("participant") == aid]
+            if screen and screen[0]["framesDecoded"] > 10:
+                break
+            await asyncio.sleep(0.2)
+        assert screen and screen[0]["framesDecoded"] > 10, stats
+        camera = [s for s in stats if s.get("source") == "camera"]
+        size = (screen[0]["frameWidth"], screen[0]["frameHeight"])
+
+        # stop sharing: the room hears it, the screen stops decoding
+        await a.evaluate("document.getElementById('screen').click()")
+        deadline = time.monotonic() + 10
+        gone = False
+        while time.monotonic() < deadline and not gone:
+            log = await b.evaluate("JSON.stringify(roomState.log || [])")
+            gone = 'unpublished' in log
+            await asyncio.sleep(0.2)
+        assert gone, "no unpublished after the screen share stopped"
+        await asyncio.sleep(1.0)
+
+        def screen_frames(stats):
+            return sum(s["framesDecoded"] for s in stats
+                       if s.get("source") == "screen")
+
+        f1 = screen_frames(await b.evaluate("roomStats()"))
+        await asyncio.sleep(1.0)
+        f2 = screen_frames(await b.evaluate("roomStats()"))
+        assert f2 == f1, "the screen still decodes: %d -> %d" % (f1, f2)
+        errors = [await p.evaluate("roomState.lastError") for p in (a, b)]
+        for p in (a, b):
+            await p.evaluate("window.roomLeave()")
+
+    report("\nscreen share: Bob decoded Alice's screen (%dx%d) beside her "
+           "camera (%d video(s)); her microphone mute showed on his page; "
+           "stopping the share sent unpublished" % (size[0], size[1],
+                                                    len(camera)))
+    assert camera, "the camera stopped when the screen came"
+    assert errors == [None, None], errors
+
+
+def test_room_screen_share_and_mute(rooms, chromium, report):
+    """The page's microphone button and screen share: the other tab sees
+    the mute state and decodes the shared screen as a second video."""
+    run(screen_and_mute(rooms, chromium, report), 90)
