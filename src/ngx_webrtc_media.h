@@ -27,7 +27,7 @@
 #define NGX_WEBRTC_MAX_STREAMS      8       /* SSRCs per session */
 #define NGX_WEBRTC_MTU              1500
 #define NGX_WEBRTC_TICK             50      /* ms between feedback rounds */
-#define NGX_WEBRTC_UDP_BUFFER       (4 * 1024 * 1024)
+#define NGX_WEBRTC_UDP_BUFFER       (1024 * 1024)
 /* a packet and what srtp_protect() may append (SRTP_MAX_TRAILER_LEN) */
 #define NGX_WEBRTC_RTP_BUF          (NGX_WEBRTC_MTU + 160)
 

@@ -106,10 +106,12 @@ ngx_webrtc_udp_retry_handler(ngx_event_t *ev)
 
 
 /*
- * A keyframe fanned out to many viewers leaves in one burst, and arrives
- * in one from the publisher: the default socket buffers (about 200 kB)
+ * A keyframe fanned out to many viewers leaves in one burst, and what
+ * arrives meanwhile waits: the default socket buffers (about 200 kB)
  * overflow, and viewers' consent checks are lost with the media.  Ask for
- * NGX_WEBRTC_UDP_BUFFER each way; the kernel caps it at
+ * NGX_WEBRTC_UDP_BUFFER each way: a megabyte holds the ~600 ms of a
+ * keyframe for 2500 viewers, and no more (a larger queue is only delay
+ * when the worker is overloaded).  The kernel caps it at
  * net.core.rmem_max and wmem_max, which the log line shows.
  */
 static void
