@@ -719,6 +719,7 @@ ngx_webrtc_call_reap(ngx_log_t *log)
     size_t                 len;
     ngx_str_t              room, sid;
     ngx_queue_t           *q, *next;
+    ngx_webrtc_pids_t      pids;
     ngx_rbtree_node_t     *node, *nnode, *root, *sentinel;
     ngx_webrtc_peer_t     *p;
     ngx_webrtc_call_t     *call;
@@ -727,6 +728,7 @@ ngx_webrtc_call_reap(ngx_log_t *log)
     u_char                 name[NGX_WEBRTC_ROOM_LEN];
 
     ctx = ngx_webrtc_worker.shm;
+    pids.n = 0;
 
     for ( ;; ) {
         ngx_shmtx_lock(&ctx->shpool->mutex);
@@ -762,9 +764,7 @@ ngx_webrtc_call_reap(ngx_log_t *log)
                         break;
                     }
 
-                    if (p->pid == ngx_pid || p->pid == 0
-                        || kill(p->pid, 0) == 0 || ngx_errno != NGX_ESRCH)
-                    {
+                    if (ngx_webrtc_pid_alive(&pids, p->pid)) {
                         p = NULL;
                         continue;
                     }

@@ -163,7 +163,16 @@ typedef struct {
 extern ngx_webrtc_worker_t  ngx_webrtc_worker;
 
 
+/* which processes are alive, asked of the kernel once each per sweep */
+typedef struct {
+    ngx_uint_t                  n;
+    ngx_pid_t                   pid[NGX_WEBRTC_MAX_PROCS];
+    u_char                      alive[NGX_WEBRTC_MAX_PROCS];
+} ngx_webrtc_pids_t;
+
+
 /* ngx_webrtc_shm.c */
+ngx_uint_t ngx_webrtc_pid_alive(ngx_webrtc_pids_t *pids, ngx_pid_t pid);
 ngx_int_t ngx_webrtc_shm_init_zone(ngx_shm_zone_t *zone, void *data);
 ngx_webrtc_session_rec_t *ngx_webrtc_shm_find_ufrag(ngx_webrtc_shm_ctx_t *ctx,
     ngx_str_t *ufrag);

@@ -1069,6 +1069,36 @@ ngx_webrtc_shm_free_session(ngx_webrtc_shm_ctx_t *ctx,
 
 
 /*
+ * Whether a process lives: ours does; another is asked of the kernel once
+ * per cache (a sweep), not once per session of it.
+ */
+ngx_uint_t
+ngx_webrtc_pid_alive(ngx_webrtc_pids_t *pids, ngx_pid_t pid)
+{
+    ngx_uint_t  i, alive;
+
+    if (pid == ngx_pid || pid == 0) {
+        return 1;
+    }
+
+    for (i = 0; i < pids->n; i++) {
+        if (pids->pid[i] == pid) {
+            return pids->alive[i];
+        }
+    }
+
+    alive = (kill(pid, 0) == 0 || ngx_errno != NGX_ESRCH);
+
+    if (pids->n < NGX_WEBRTC_MAX_PROCS) {
+        pids->pid[pids->n] = pid;
+        pids->alive[pids->n++] = (u_char) alive;
+    }
+
+    return alive;
+}
+
+
+/*
  * Once a second in every worker: frees the records that no live process
  * holds: sessions whose owner died, and sessions that never completed ICE
  * within the consent timeout.
@@ -1079,10 +1109,12 @@ ngx_webrtc_shm_reap(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *wcf,
 {
     time_t                     now, limit;
     ngx_queue_t               *q, *next;
+    ngx_webrtc_pids_t          pids;
     ngx_webrtc_session_rec_t  *rec;
 
     now = ngx_time();
     limit = (time_t) (wcf->consent_timeout / 1000);
+    pids.n = 0;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
@@ -1094,10 +1126,7 @@ ngx_webrtc_shm_reap(ngx_webrtc_shm_ctx_t *ctx, ngx_webrtc_conf_t *wcf,
         rec = ngx_queue_data(q, ngx_webrtc_session_rec_t, queue);
 
         if (rec->local) {
-            if (rec->pid == ngx_pid
-                || kill(rec->pid, 0) == 0
-                || ngx_errno != NGX_ESRCH)
-            {
+            if (ngx_webrtc_pid_alive(&pids, rec->pid)) {
                 continue;
             }
 
