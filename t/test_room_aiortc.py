@@ -7,6 +7,8 @@ tells who sent it; the tests check decoded frames, not counters.
 
 import asyncio
 import json
+import os
+import signal
 import time
 
 from room_client import RoomPeer
@@ -286,5 +288,60 @@ def test_whip_and_whep_meet_rooms(nginx_factory, report):
                 await viewer.close()
             await whip.close()
             await alice.close()
+
+    asyncio.run(main())
+
+
+def test_worker_killed_in_a_call(nginx_factory, report):
+    """kill -9 of the worker holding a participant: the others hear it
+    left (`timeout`) within the sweep, and the call goes on for them."""
+    srv = nginx_factory()
+    orig = srv.crash_lines
+    srv.crash_lines = lambda offset=0: [l for l in orig(offset)
+                                        if "signal 9" not in l]
+
+    async def main():
+        # participants until both workers hold some (the kernel hands the
+        # WebSocket connections to either)
+        peers, by_pid = [], {}
+        while len(peers) < 3 or (len(by_pid) < 2 and len(peers) < 10):
+            p = RoomPeer(srv.ws_url, "killed", "k%d" % len(peers),
+                         offset=10000 * (len(peers) + 1))
+            await p.join()
+            await p.publish()
+            peers.append(p)
+            await wait_until(lambda: any(s["room"] == "killed~%s" % p.id
+                                         and s["pid"]
+                                         for s in srv.status()["sessions"]),
+                             10, "the session of %s" % p.name)
+            by_pid = {}
+            for s in srv.status()["sessions"]:
+                if s["room"].startswith("killed~"):
+                    by_pid.setdefault(s["pid"], []).append(s["room"][7:])
+        assert len(by_pid) == 2, "all participants on one worker"
+        await decodes_all(peers, peers)
+
+        dead_pid, gone_ids = sorted(by_pid.items(),
+                                    key=lambda kv: len(kv[1]))[0]
+        gone = [p for p in peers if p.id in gone_ids]
+        alive = [p for p in peers if p not in gone]
+
+        t0 = time.monotonic()
+        os.kill(dead_pid, signal.SIGKILL)
+        try:
+            for p in alive:
+                for g in gone:
+                    m = await p.wait_for(lambda m, g=g:
+                                         m["type"] == "participant-left"
+                                         and m["id"] == g.id, 5)
+                    assert m["reason"] == "timeout", m
+            told = time.monotonic() - t0
+            await decodes_all(alive, alive, frames=10)
+            report("kill -9 of a worker holding %d of %d participants: the "
+                   "other %d were told within %.1f s and still decode each "
+                   "other" % (len(gone), len(peers), len(alive), told))
+        finally:
+            for p in peers:
+                await p.close()
 
     asyncio.run(main())
