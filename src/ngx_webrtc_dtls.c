@@ -12,6 +12,15 @@
  *
  * Datagrams come in through a memory BIO, one at a time; they go out
  * through a BIO of our own whose every write is one UDP datagram.
+ *
+ * A WHEP viewer's SSL object (about 48 KB, half of what a viewer would
+ * cost) is freed as soon as the keys are exported.  What DTLS 1.2 may
+ * still ask of the server is kept as bytes: our last flight (ChangeCipherSpec
+ * and Finished), sent again if the peer repeats its own because ours was
+ * lost (RFC 6347 4.2.4), and our close_notify, written before the SSL goes
+ * and sent when the session closes.  The peer's close_notify is not read
+ * after that: a viewer's session ends with DELETE or at the consent
+ * timeout.  Publishers and call participants keep their SSL.
  */
 
 
@@ -30,6 +39,9 @@
 
 
 #define NGX_WEBRTC_DTLS_MTU         1200
+#define NGX_WEBRTC_DTLS_FLIGHT      512     /* datagrams, 2-byte lengths */
+#define NGX_WEBRTC_DTLS_BYE         128     /* an encrypted alert record */
+#define NGX_WEBRTC_DTLS_RESEND      250     /* ms between resends */
 #define NGX_WEBRTC_SRTP_PROFILES                                              \
     "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"
 
@@ -40,6 +52,16 @@ struct ngx_webrtc_dtls_s {
     ngx_event_t             timer;
     ngx_webrtc_session_t   *session;
     unsigned                done:1;
+    unsigned                trim:1;     /* free the SSL at the end */
+    unsigned                record:1;   /* copy what is sent to flight[] */
+    unsigned                quiet:1;    /* keep what is written in bye[] */
+    unsigned                too_long:1; /* the flight did not fit */
+
+    ngx_msec_t              resent;
+    size_t                  flight_len;
+    size_t                  bye_len;
+    u_char                  flight[NGX_WEBRTC_DTLS_FLIGHT];
+    u_char                  bye[NGX_WEBRTC_DTLS_BYE];
 };
 
 
@@ -50,7 +72,12 @@ static ngx_int_t ngx_webrtc_dtls_load_certificate(ngx_cycle_t *cycle,
 static void ngx_webrtc_dtls_cleanup_ctx(void *data);
 static int ngx_webrtc_dtls_verify(int ok, X509_STORE_CTX *store);
 static void ngx_webrtc_dtls_step(ngx_webrtc_dtls_t *d);
-static void ngx_webrtc_dtls_finish(ngx_webrtc_dtls_t *d);
+static ngx_int_t ngx_webrtc_dtls_finish(ngx_webrtc_dtls_t *d);
+static void ngx_webrtc_dtls_trim(ngx_webrtc_dtls_t *d);
+static void ngx_webrtc_dtls_resend(ngx_webrtc_dtls_t *d, u_char *buf,
+    size_t len);
+static void ngx_webrtc_dtls_keep(ngx_webrtc_dtls_t *d, const char *buf,
+    size_t len);
 static void ngx_webrtc_dtls_timer_handler(ngx_event_t *ev);
 static BIO_METHOD *ngx_webrtc_dtls_bio_method(void);
 static int ngx_webrtc_dtls_bio_write(BIO *b, const char *buf, int len);
@@ -312,6 +339,7 @@ ngx_webrtc_dtls_create(ngx_webrtc_session_t *s)
     }
 
     d->session = s;
+    d->trim = (s->rec->kind == NGX_WEBRTC_KIND_WHEP);
 
     d->ssl = SSL_new(ngx_webrtc_worker.conf->ssl_ctx);
     if (d->ssl == NULL) {
@@ -365,6 +393,10 @@ ngx_webrtc_dtls_free(ngx_webrtc_dtls_t *d)
 
         SSL_free(d->ssl);
         d->ssl = NULL;
+
+    } else if (d->bye_len) {
+        ngx_webrtc_udp_send(d->session, d->bye, d->bye_len);
+        d->bye_len = 0;
     }
 }
 
@@ -378,7 +410,12 @@ ngx_webrtc_dtls_handle(ngx_webrtc_session_t *s, u_char *buf, size_t len)
 
     d = s->dtls;
 
-    if (d == NULL || d->ssl == NULL) {
+    if (d == NULL) {
+        return;
+    }
+
+    if (d->ssl == NULL) {
+        ngx_webrtc_dtls_resend(d, buf, len);
         return;
     }
 
@@ -427,7 +464,15 @@ ngx_webrtc_dtls_step(ngx_webrtc_dtls_t *d)
 
     s = d->session;
 
+    /* what this step sends is our last flight if the handshake ends */
+
+    d->record = d->trim;
+    d->too_long = 0;
+    d->flight_len = 0;
+
     n = SSL_do_handshake(d->ssl);
+
+    d->record = 0;
 
     if (n == 1) {
         d->done = 1;
@@ -436,7 +481,10 @@ ngx_webrtc_dtls_step(ngx_webrtc_dtls_t *d)
             ngx_del_timer(&d->timer);
         }
 
-        ngx_webrtc_dtls_finish(d);
+        if (ngx_webrtc_dtls_finish(d) == NGX_OK && d->trim) {
+            ngx_webrtc_dtls_trim(d);
+        }
+
         return;
     }
 
@@ -477,11 +525,12 @@ ngx_webrtc_dtls_timer_handler(ngx_event_t *ev)
 }
 
 
-static void
+static ngx_int_t
 ngx_webrtc_dtls_finish(ngx_webrtc_dtls_t *d)
 {
     X509                   *peer;
     size_t                  keys_len;
+    ngx_int_t               rc;
     ngx_uint_t              gcm;
     unsigned int            n;
     ngx_webrtc_session_t   *s;
@@ -494,7 +543,7 @@ ngx_webrtc_dtls_finish(ngx_webrtc_dtls_t *d)
     peer = SSL_get1_peer_certificate(d->ssl);
     if (peer == NULL) {
         ngx_webrtc_session_close(s, "no DTLS client certificate");
-        return;
+        return NGX_ERROR;
     }
 
     n = 0;
@@ -508,7 +557,7 @@ ngx_webrtc_dtls_finish(ngx_webrtc_dtls_t *d)
                       "not match the offer's fingerprint",
                       (size_t) NGX_WEBRTC_ID_LEN, s->rec->id);
         ngx_webrtc_session_close(s, "certificate fingerprint mismatch");
-        return;
+        return NGX_ERROR;
     }
 
     X509_free(peer);
@@ -516,7 +565,7 @@ ngx_webrtc_dtls_finish(ngx_webrtc_dtls_t *d)
     profile = SSL_get_selected_srtp_profile(d->ssl);
     if (profile == NULL) {
         ngx_webrtc_session_close(s, "no SRTP profile negotiated");
-        return;
+        return NGX_ERROR;
     }
 
     switch (profile->id) {
@@ -533,7 +582,7 @@ ngx_webrtc_dtls_finish(ngx_webrtc_dtls_t *d)
 
     default:
         ngx_webrtc_session_close(s, "unsupported SRTP profile");
-        return;
+        return NGX_ERROR;
     }
 
     if (SSL_export_keying_material(d->ssl, keys, keys_len,
@@ -541,17 +590,111 @@ ngx_webrtc_dtls_finish(ngx_webrtc_dtls_t *d)
         != 1)
     {
         ngx_webrtc_session_close(s, "SRTP key export failed");
-        return;
+        return NGX_ERROR;
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_EVENT, s->log, 0,
                    "webrtc dtls session %*s: done",
                    (size_t) NGX_WEBRTC_ID_LEN, s->rec->id);
 
-    ngx_webrtc_session_connected(s, gcm, keys, keys_len);
+    rc = ngx_webrtc_session_connected(s, gcm, keys, keys_len);
 
     OPENSSL_cleanse(keys, sizeof(keys));
+
+    return rc;
 }
+
+
+/*
+ * Frees a viewer's SSL once its handshake is over, keeping our last flight
+ * (recorded while it was sent) and our close_notify (written now) as
+ * bytes.  A last flight too long for flight[] keeps the SSL.
+ */
+
+static void
+ngx_webrtc_dtls_trim(ngx_webrtc_dtls_t *d)
+{
+    if (d->flight_len == 0 || d->too_long) {
+        d->flight_len = 0;
+        return;
+    }
+
+    d->quiet = 1;
+    (void) SSL_shutdown(d->ssl);
+    d->quiet = 0;
+    ERR_clear_error();
+
+    SSL_free(d->ssl);
+    d->ssl = NULL;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_EVENT, d->session->log, 0,
+                   "webrtc dtls session %*s: SSL freed, flight of %uz bytes "
+                   "kept", (size_t) NGX_WEBRTC_ID_LEN, d->session->rec->id,
+                   d->flight_len);
+}
+
+
+/*
+ * A handshake record from a peer whose SSL is freed: the peer sends its
+ * last flight again because ours was lost, and gets ours again, at most
+ * every NGX_WEBRTC_DTLS_RESEND ms, and its video restarts at a keyframe;
+ * anything else (the peer's alerts) is dropped.
+ */
+
+static void
+ngx_webrtc_dtls_resend(ngx_webrtc_dtls_t *d, u_char *buf, size_t len)
+{
+    size_t   n, pos;
+
+    /* the record's content type: 22 handshake, 20 change_cipher_spec */
+
+    if (d->flight_len == 0 || len < 13 || (buf[0] != 22 && buf[0] != 20)) {
+        return;
+    }
+
+    if (d->resent && ngx_current_msec - d->resent < NGX_WEBRTC_DTLS_RESEND) {
+        return;
+    }
+
+    d->resent = ngx_current_msec ? ngx_current_msec : 1;
+
+    for (pos = 0; pos + 2 <= d->flight_len; pos += 2 + n) {
+        n = (size_t) d->flight[pos] << 8 | d->flight[pos + 1];
+        ngx_webrtc_udp_send(d->session, d->flight + pos + 2, n);
+    }
+
+    /* what it was sent until now it could not decrypt */
+
+    ngx_webrtc_viewer_restart(d->session);
+}
+
+
+/* a datagram written by OpenSSL: kept for later instead of, or as well as,
+ * sent */
+
+static void
+ngx_webrtc_dtls_keep(ngx_webrtc_dtls_t *d, const char *buf, size_t len)
+{
+    if (d->quiet) {
+        if (len <= NGX_WEBRTC_DTLS_BYE) {
+            ngx_memcpy(d->bye, buf, len);
+            d->bye_len = len;
+        }
+
+        return;
+    }
+
+    if (d->too_long || d->flight_len + 2 + len > NGX_WEBRTC_DTLS_FLIGHT) {
+        d->too_long = 1;
+        return;
+    }
+
+    d->flight[d->flight_len++] = (u_char) (len >> 8);
+    d->flight[d->flight_len++] = (u_char) len;
+    ngx_memcpy(d->flight + d->flight_len, buf, len);
+    d->flight_len += len;
+}
+
 
 
 static BIO_METHOD *
@@ -590,13 +733,26 @@ ngx_webrtc_dtls_bio_create(BIO *b)
 static int
 ngx_webrtc_dtls_bio_write(BIO *b, const char *buf, int len)
 {
+    ngx_webrtc_dtls_t     *d;
     ngx_webrtc_session_t  *s;
 
     s = BIO_get_data(b);
 
-    if (s && len > 0) {
-        ngx_webrtc_udp_send(s, (u_char *) buf, (size_t) len);
+    if (s == NULL || len <= 0) {
+        return len;
     }
+
+    d = s->dtls;
+
+    if (d && (d->record || d->quiet)) {
+        ngx_webrtc_dtls_keep(d, buf, (size_t) len);
+
+        if (d->quiet) {
+            return len;
+        }
+    }
+
+    ngx_webrtc_udp_send(s, (u_char *) buf, (size_t) len);
 
     return len;
 }

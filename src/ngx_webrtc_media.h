@@ -211,6 +211,7 @@ void ngx_webrtc_room_exit_worker(void);
 /* ngx_webrtc_viewer.c */
 ngx_int_t ngx_webrtc_viewer_init(ngx_webrtc_session_t *s);
 void ngx_webrtc_viewer_leave(ngx_webrtc_session_t *s);
+void ngx_webrtc_viewer_restart(ngx_webrtc_session_t *s);
 void ngx_webrtc_viewer_forward(ngx_webrtc_sub_t *sub, ngx_uint_t source,
     ngx_webrtc_rtp_header_t *h, u_char *pkt, ngx_uint_t keyframe);
 void ngx_webrtc_viewer_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
@@ -258,7 +259,8 @@ ngx_int_t ngx_webrtc_srtp_protect(ngx_webrtc_srtp_t *srtp, u_char *buf,
 ngx_webrtc_session_t *ngx_webrtc_session_open(ngx_webrtc_session_rec_t *rec,
     ngx_log_t *log);
 void ngx_webrtc_session_close(ngx_webrtc_session_t *s, const char *reason);
-void ngx_webrtc_session_connected(ngx_webrtc_session_t *s, ngx_uint_t gcm,
+ngx_int_t ngx_webrtc_session_connected(ngx_webrtc_session_t *s,
+    ngx_uint_t gcm,
     u_char *keys, size_t keys_len);
 void ngx_webrtc_session_handle_srtp(ngx_webrtc_session_t *s, u_char *buf,
     size_t len);

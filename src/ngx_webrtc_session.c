@@ -208,14 +208,14 @@ ngx_webrtc_session_close(ngx_webrtc_session_t *s, const char *reason)
 }
 
 
-void
+ngx_int_t
 ngx_webrtc_session_connected(ngx_webrtc_session_t *s, ngx_uint_t gcm,
     u_char *keys, size_t keys_len)
 {
     s->srtp = ngx_webrtc_srtp_create(s, gcm, keys, keys_len);
     if (s->srtp == NULL) {
         ngx_webrtc_session_close(s, "cannot create SRTP contexts");
-        return;
+        return NGX_ERROR;
     }
 
     s->rec->srtp_gcm = gcm;
@@ -225,6 +225,8 @@ ngx_webrtc_session_connected(ngx_webrtc_session_t *s, ngx_uint_t gcm,
                   "webrtc session %*s: connected, %s",
                   (size_t) NGX_WEBRTC_ID_LEN, s->rec->id,
                   gcm ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80");
+
+    return NGX_OK;
 }
 
 

@@ -142,6 +142,28 @@ ngx_webrtc_viewer_leave(ngx_webrtc_session_t *s)
 }
 
 
+/*
+ * The viewer could not decrypt what was sent to it so far (its DTLS
+ * handshake ended late): its video starts again at the next keyframe,
+ * asked for now, with its numbering continued.
+ */
+
+void
+ngx_webrtc_viewer_restart(ngx_webrtc_session_t *s)
+{
+    ngx_uint_t  i;
+
+    if (s->outs == NULL) {
+        return;
+    }
+
+    for (i = 0; i < s->rec->ntracks; i++) {
+        s->outs[i].running = 0;
+        s->outs[i].keyframe_asked = 0;
+    }
+}
+
+
 void
 ngx_webrtc_viewer_forward(ngx_webrtc_sub_t *sub, ngx_uint_t source,
     ngx_webrtc_rtp_header_t *h, u_char *pkt, ngx_uint_t keyframe)

@@ -47,6 +47,7 @@
 #define LOAD_CONSENT        5000000000LL        /* ns between consents */
 #define LOAD_SETUP_TIMEOUT  20000000000LL       /* ns for one viewer */
 #define LOAD_CONSENT_LOST   16000000000LL       /* ns without a reply */
+#define LOAD_RR             1000000000LL        /* ns between reports */
 #define LOAD_SAMPLE_MASK    15                  /* decrypt 1 in 16 */
 #define LOAD_HIST           20801
 
@@ -105,6 +106,7 @@ static void load_rtp(load_peer_t *p, uint8_t *buf, size_t len,
 static int load_payload(load_peer_t *p, uint8_t *buf, size_t len,
     int video, int64_t *sent, int *keyframe);
 static void load_publisher_rtcp(load_peer_t *p, uint8_t *buf, size_t len);
+static void load_viewer_report(load_peer_t *p);
 static int64_t load_publish(int64_t now);
 static void load_pub_packet(int video);
 static void load_pub_sr(void);
@@ -664,6 +666,11 @@ load_tick(int64_t now)
             if (now >= p->next_check) {
                 p->next_check = now + LOAD_CONSENT;
                 load_peer_send_check(p);
+            }
+
+            if (p->kind == KIND_VIEWER && p->t_first && now >= p->next_rr) {
+                p->next_rr = now + LOAD_RR;
+                load_viewer_report(p);
             }
             break;
 
@@ -1469,6 +1476,47 @@ load_payload(load_peer_t *p, uint8_t *pkt, size_t len, int video,
     *sent = (int64_t) t;
 
     return 0;
+}
+
+
+/*
+ * A viewer's receiver report (RFC 3550 6.4.2) on the video it receives,
+ * once a second from its first packet on, as browsers send them: the
+ * server learns the viewer is alive and has its keys.
+ */
+static void
+load_viewer_report(load_peer_t *p)
+{
+    int        n;
+    uint8_t    b[64];
+    uint32_t   v;
+    load_rx_t *rx;
+
+    if (p->srtp_out == NULL) {
+        return;
+    }
+
+    rx = &p->rx[STREAM_VIDEO];
+
+    memset(b, 0, sizeof(b));
+    b[0] = 0x81;                        /* V=2, one report block */
+    b[1] = 201;
+    b[3] = 7;
+    v = htonl(0x5a000000u | (uint32_t) p->index);
+    memcpy(b + 4, &v, 4);
+    v = htonl(load_pub_ssrc[STREAM_VIDEO]);
+    memcpy(b + 8, &v, 4);
+    v = htonl(rx->ext_max);
+    memcpy(b + 16, &v, 4);              /* highest sequence received */
+
+    n = 32;
+
+    if (srtp_protect_rtcp(p->srtp_out, b, &n) != srtp_err_status_ok) {
+        return;
+    }
+
+    (void) sendto(p->fd, b, (size_t) n, 0, (struct sockaddr *) &p->remote,
+                  sizeof(struct sockaddr_in));
 }
 
 

@@ -134,6 +134,7 @@ typedef struct {
     int                 first_not_key;  /* video did not start at one */
 
     int64_t             next_check;     /* STUN retry, then consent */
+    int64_t             next_rr;        /* a viewer's receiver report */
     int64_t             last_answer;    /* the last STUN success reply */
     int                 checks;
     int64_t             dtls_timeout;

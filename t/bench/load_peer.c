@@ -639,7 +639,7 @@ load_peer_dtls_done(load_peer_t *p)
 
 /*
  * in: what the server sends us (its write keys); out: what we send (the
- * client's write keys, used by the publisher only).
+ * client's write keys: the publisher's media, the viewers' reports).
  */
 static int
 load_peer_srtp(load_peer_t *p, int gcm, const uint8_t *in_key,
@@ -675,7 +675,9 @@ load_peer_srtp(load_peer_t *p, int gcm, const uint8_t *in_key,
         return -1;
     }
 
-    if (p->kind == KIND_PUBLISHER) {
+    /* viewers send receiver reports, as browsers do */
+
+    if (out_key) {
         memcpy(key, out_key, 16);
         memcpy(key + 16, out_salt, slen);
         policy.ssrc.type = ssrc_any_outbound;
