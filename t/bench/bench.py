@@ -8,6 +8,11 @@ pinned to core 0 (the generator runs on core 1):
   relay   t/bench/relay.c: recvmmsg, srtp_unprotect, N x srtp_protect,
           sendmmsg; the ceiling any SFU on this libsrtp2 and kernel has
   janus   Janus 1.1.2 from Debian, VideoRoom, one event loop
+  module2 the module with two workers (cores 0 and 1) and
+          webrtc_placement spill=N/2: half the viewers on the publisher's
+          worker, half on the other through the shared ring (AES-GCM,
+          N >= 100; the generator is not pinned: on a 2-core machine it
+          shares the cores with the workers)
 
 it drives webrtc_load (one publisher, N viewers, real ICE/DTLS/SRTP except
 for the relay's pre-shared keys) and measures:
@@ -101,17 +106,19 @@ def spawn(argv, **kw):
 class Server:
     """A server under test on core 0, started fresh for each scenario."""
 
-    def __init__(self, kind, args, profile):
+    def __init__(self, kind, args, profile, n=0):
         self.kind = kind
         self.args = args
         self.profile = profile
+        self.n = n
         self.proc = None
         self.pid = None
+        self.pids = []
         self.log = None
 
     def start(self):
         out = self.args.out
-        if self.kind == "module":
+        if self.kind in ("module", "module2"):
             return self.start_nginx(out)
         if self.kind == "relay":
             return self.start_relay(out)
@@ -123,13 +130,19 @@ class Server:
             os.makedirs(os.path.join(prefix, d), exist_ok=True)
         conf = os.path.join(prefix, "conf", "nginx.conf")
         self.log = os.path.join(prefix, "logs", "error.log")
+        two = self.kind == "module2"
         with open(conf, "w") as f:
-            f.write(NGINX_CONF.format(module=self.args.module, prefix=prefix,
-                                      http=HTTP_PORT, media=MEDIA_PORT))
+            f.write(NGINX_CONF.format(
+                module=self.args.module, prefix=prefix, http=HTTP_PORT,
+                media=MEDIA_PORT, workers=2 if two else 1,
+                affinity="01 10" if two else "01",
+                placement="spill=%d" % max(1, (self.n + 1) // 2) if two
+                else "affinity"))
+        workers = 2 if two else 1
         if os.path.exists(self.log):
             os.rename(self.log, self.log + ".old")
-        self.proc = spawn(["taskset", "-c", SERVER_CPU, self.args.nginx,
-                           "-p", prefix, "-c", conf],
+        self.proc = spawn(["taskset", "-c", "0,1" if two else SERVER_CPU,
+                           self.args.nginx, "-p", prefix, "-c", conf],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not wait_port(HTTP_PORT, proc=self.proc):
             log("nginx did not start; see " + self.log)
@@ -139,8 +152,9 @@ class Server:
             try:
                 with open("/proc/%d/task/%d/children" % (mpid, mpid)) as f:
                     kids = f.read().split()
-                if kids:
-                    self.pid = int(kids[0])
+                if len(kids) >= workers:
+                    self.pids = [int(k) for k in kids]
+                    self.pid = self.pids[0]
                     return True
             except OSError:
                 pass
@@ -156,6 +170,7 @@ class Server:
                           stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
         time.sleep(0.3)
         self.pid = self.proc.pid
+        self.pids = [self.pid]
         return self.proc.poll() is None
 
     def start_janus(self, out):
@@ -180,6 +195,7 @@ class Server:
             log("Janus did not start; see " + self.log)
             return False
         self.pid = self.proc.pid
+        self.pids = [self.pid]
         return True
 
     def stop(self):
@@ -192,9 +208,11 @@ class Gen:
 
     def __init__(self, args, server, profile):
         out = args.out
-        argv = ["taskset", "-c", GEN_CPU, os.path.join(out, "webrtc_load"),
-                "--pid", str(server.pid), "--progress", str(args.progress)]
-        if server.kind == "module":
+        argv = ["taskset", "-c", "0,1" if server.kind == "module2" else GEN_CPU,
+                os.path.join(out, "webrtc_load"),
+                "--pid", ",".join(str(p) for p in server.pids),
+                "--progress", str(args.progress)]
+        if server.kind in ("module", "module2"):
             argv += ["--target", "whep", "--port", str(HTTP_PORT),
                      "--token", "bench", "--room", "bench",
                      "--profile", profile]
@@ -373,7 +391,7 @@ def scenario(args, kind, n, profile, q, hint):
     """One server, one N, one profile. hint: what is known already
     (the module's maximum at this N, its 50% rate)."""
     res = {"server": kind, "viewers": n, "profile": profile}
-    srv = Server(kind, args, profile)
+    srv = Server(kind, args, profile, n)
     gen = None
     t0 = time.time()
     try:
@@ -452,7 +470,7 @@ def scenario(args, kind, n, profile, q, hint):
         srv.stop()
         res["elapsed_s"] = time.time() - t0
         res["cpu0_other_max"] = other_cpu(res)
-        if kind == "module" and srv.log and os.path.exists(srv.log):
+        if kind.startswith("module") and srv.log and os.path.exists(srv.log):
             with open(srv.log) as f:
                 bad = [l.strip() for l in f
                        if any(w in l for w in ("[alert]", "[crit]", "[emerg]",
@@ -552,7 +570,7 @@ def table(results, meta):
     # the peers' own figures, for reference
     ref = []
     for r in results:
-        if r["server"] == "module":
+        if r["server"] in ("module", "module2"):
             continue
         s = r.get("setup", {})
         ref.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
@@ -572,6 +590,29 @@ def table(results, meta):
                    "delay@50% p50/p99 us | KB/viewer | sessions/s | note |")
         out.append("|---|---|---|---|---|---|---|---|---|")
         out.extend(ref)
+
+    # two workers against one, the same room
+    two = []
+    for r in results:
+        if r["server"] != "module2":
+            continue
+        m = by.get(("module", r["viewers"], r["profile"]), {})
+        c1, c2 = m.get("cpu_ns"), r.get("cpu_ns")
+        two.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["viewers"], r["profile"], fmt(m.get("max_fwd_pps")),
+            fmt(r.get("max_fwd_pps")) + ("*" if r.get("max_gen_limited")
+                                         else ""),
+            fmt(ratio(r.get("max_fwd_pps"), m.get("max_fwd_pps")), "%.2f"),
+            fmt(c1), fmt(c2),
+            fmt(2 * c1 / c2 if c1 and c2 else None, "%.2f"),
+            r.get("error", "")))
+    if two:
+        out.append("")
+        out.append("| two workers: N | SRTP | 1 worker max pps | "
+                   "2 workers max pps | measured ratio | CPU ns/pkt 1 | "
+                   "CPU ns/pkt 2 | ratio with a core each | note |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
+        out.extend(two)
     return "\n".join(out)
 
 
@@ -581,8 +622,8 @@ def table(results, meta):
 NGINX_CONF = """\
 # written by t/bench/bench.py
 load_module {module};
-worker_processes 1;
-worker_cpu_affinity 01;
+worker_processes {workers};
+worker_cpu_affinity {affinity};
 worker_rlimit_nofile 20000;
 daemon off;
 master_process on;
@@ -613,6 +654,7 @@ http {{
         location ~ "^/whep/(?<room>[A-Za-z0-9_-]{{1,64}})(?:/[0-9a-f]{{32}})?$" {{
             webrtc_whep;
             webrtc_room $room;
+            webrtc_placement {placement};
         }}
 
         location = /webrtc/status {{
@@ -732,7 +774,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--viewers", help="comma-separated N, e.g. 10,100")
     ap.add_argument("--profiles", help="gcm,cm")
-    ap.add_argument("--servers", help="module,relay,janus")
+    ap.add_argument("--servers", help="module,relay,janus,module2")
     ap.add_argument("--janus-viewers", help="N for Janus (default: all)")
     ap.add_argument("--progress", type=int, default=5)
     ap.add_argument("--verbose", action="store_true")
@@ -744,6 +786,7 @@ def main():
 
     if args.quick:
         q = dict(viewers=[10, 100], profiles=["gcm"], janus_viewers=[100],
+                 two_viewers=[100],
                  settle=0.5, step=1.5, window=2.0, bisections=1,
                  max_doublings=8, max_halvings=5, concurrency=32,
                  setup_timeout=60, drain=1.0, setup_pps=10000,
@@ -752,6 +795,7 @@ def main():
     else:
         q = dict(viewers=[10, 100, 1000, 2500], profiles=["gcm", "cm"],
                  janus_viewers=[10, 100, 1000, 2500],
+                 two_viewers=[100, 1000, 2500],
                  settle=1.0, step=2.0, window=3.0, bisections=2,
                  max_doublings=6, max_halvings=6, concurrency=64,
                  setup_timeout=120, drain=1.5, setup_pps=10000,
@@ -759,12 +803,13 @@ def main():
                  cap_guess=100000)
     if args.viewers:
         q["viewers"] = [int(x) for x in args.viewers.split(",")]
+        q["two_viewers"] = q["viewers"]
         q["janus_viewers"] = q["viewers"]
     if args.janus_viewers:
         q["janus_viewers"] = [int(x) for x in args.janus_viewers.split(",")]
     if args.profiles:
         q["profiles"] = args.profiles.split(",")
-    servers = (args.servers or "module,relay,janus").split(",")
+    servers = (args.servers or "module,relay,janus,module2").split(",")
     if "janus" in servers and not os.path.exists(args.janus):
         log("%s is missing (apt-get install janus): no Janus column"
             % args.janus)
@@ -811,6 +856,13 @@ def main():
                     if m.get("rate_max"):
                         h["r0"] = m["rate_max"] * 0.25
                     results.append(scenario(args, "janus", n, p, q, h))
+                if ("module2" in servers and n in q["two_viewers"]
+                        and p == q["profiles"][0]):
+                    log("module with two workers, N=%d, %s" % (n, p))
+                    h = {"cap_pps": m.get("max_fwd_pps") or hint["cap_pps"]}
+                    if m.get("rate_max"):
+                        h["r0"] = m["rate_max"]
+                    results.append(scenario(args, "module2", n, p, q, h))
     finally:
         stop_all()
 

@@ -116,6 +116,8 @@ static void load_window_end(void);
 static uint64_t load_proc_ticks(int pid, uint64_t *sys);
 static uint64_t load_udp_rcvbuf_errors(void);
 static long load_proc_rss(int pid);
+static uint64_t load_server_ticks(uint64_t *sys);
+static long load_server_rss(void);
 static void load_proc_cpu0(uint64_t *busy, uint64_t *total,
     uint64_t *softirq);
 static double load_hist_pct(uint64_t *hist, double pct);
@@ -196,6 +198,7 @@ int
 main(int argc, char **argv)
 {
     int            c, port;
+    char          *p;
     int64_t        deadline;
     struct option  opts[] = {
         { "target", required_argument, NULL, 't' },
@@ -263,7 +266,16 @@ main(int argc, char **argv)
             }
             break;
         case 'i':
-            load_conf.server_pid = atoi(optarg);
+            /* --pid A,B: the server's workers, summed */
+            for (p = optarg; *p && load_conf.server_npids < LOAD_MAX_PIDS;
+                 p++)
+            {
+                load_conf.server_pid[load_conf.server_npids++] = atoi(p);
+                p = strchr(p, ',');
+                if (p == NULL) {
+                    break;
+                }
+            }
             break;
         case 'u':
             load_conf.round_us = atoi(optarg);
@@ -380,7 +392,7 @@ main(int argc, char **argv)
 
     printf("{\"event\":\"ready\",\"srtp\":\"%s\",\"server_rss_kb\":%ld}\n",
            load_pub->gcm ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80",
-           load_proc_rss(load_conf.server_pid));
+           load_server_rss());
 
     load_next_progress = load_now() + (int64_t) load_conf.progress * NS;
     load_busy = 0;
@@ -399,7 +411,7 @@ load_usage(void)
     fprintf(stderr,
         "usage: webrtc_load [--target whep|raw|janus] [--host 127.0.0.1]\n"
         "           [--port HTTP_PORT] [--relay-port UDP_PORT] [--room R]\n"
-        "           [--token T] [--profile gcm|cm|any] [--pid SERVER_PID]\n"
+        "           [--token T] [--profile gcm|cm|any] [--pid PID[,PID...]]\n"
         "           [--round-us 2000] [--no-pli] [--progress S] [--verbose]\n"
         "commands on stdin: setup N C | rate M | window S [TAG] | drain | "
         "quit\n");
@@ -821,7 +833,7 @@ load_command(char *line)
         }
 
         printf("{\"event\":\"drained\",\"server_rss_kb\":%ld}\n",
-               load_proc_rss(load_conf.server_pid));
+               load_server_rss());
         return;
     }
 
@@ -1147,7 +1159,7 @@ load_setup_check(int64_t now)
            load_pct_ms(ttfv, nv, 50), load_pct_ms(ttfv, nv, 99),
            first - n, first - nv, (unsigned long long) load_first_not_key,
            (unsigned long long) load_plis,
-           load_proc_rss(load_conf.server_pid));
+           load_server_rss());
 
     free(ttfm);
     free(ttfv);
@@ -1898,8 +1910,7 @@ load_window_start(void)
         }
     }
 
-    load_win.server_ticks = load_proc_ticks(load_conf.server_pid,
-                                            &load_win.server_sys);
+    load_win.server_ticks = load_server_ticks(&load_win.server_sys);
     load_win.self_ticks = load_proc_ticks(getpid(), NULL);
     load_win.udp_rcvbuf_errors = load_udp_rcvbuf_errors();
     load_proc_cpu0(&load_win.cpu0_busy, &load_win.cpu0_total,
@@ -1921,7 +1932,7 @@ load_window_end(void)
     secs = (load_now() - load_win.start) / 1e9;
     hz = sysconf(_SC_CLK_TCK);
 
-    ticks = load_proc_ticks(load_conf.server_pid, &sys);
+    ticks = load_server_ticks(&sys);
     server_cpu = (double) (ticks - load_win.server_ticks) / hz;
     server_sys = (double) (sys - load_win.server_sys) / hz;
     ticks = load_proc_ticks(getpid(), NULL);
@@ -1993,7 +2004,7 @@ load_window_end(void)
            self_cpu, cpu0, softirq,
            cpu0 - server_cpu / secs > 0 ? cpu0 - server_cpu / secs : 0,
            (unsigned long long) rcvbuf,
-           load_proc_rss(load_conf.server_pid));
+           load_server_rss());
 
     load_window_active = 0;
     load_busy = 0;
@@ -2148,6 +2159,47 @@ load_udp_rcvbuf_errors(void)
     fclose(f);
 
     return v;
+}
+
+
+/* the server's workers together */
+
+static uint64_t
+load_server_ticks(uint64_t *sys)
+{
+    int       i;
+    uint64_t  ticks, one, s;
+
+    ticks = 0;
+    *sys = 0;
+
+    for (i = 0; i < load_conf.server_npids; i++) {
+        s = 0;
+        one = load_proc_ticks(load_conf.server_pid[i], &s);
+        ticks += one;
+        *sys += s;
+    }
+
+    return ticks;
+}
+
+
+static long
+load_server_rss(void)
+{
+    int   i;
+    long  kb, one;
+
+    kb = -1;
+
+    for (i = 0; i < load_conf.server_npids; i++) {
+        one = load_proc_rss(load_conf.server_pid[i]);
+        if (one >= 0) {
+            kb = (kb < 0 ? 0 : kb) + one;
+        }
+    }
+
+    return kb;
 }
 
 

@@ -145,6 +145,9 @@ typedef struct {
 } load_peer_t;
 
 
+#define LOAD_MAX_PIDS       8
+
+
 typedef struct {
     int                 target;
     int                 profile_gcm;    /* -1: offer both */
@@ -153,7 +156,8 @@ typedef struct {
     int                 relay_port;
     const char         *room;
     const char         *token;
-    int                 server_pid;
+    int                 server_pid[LOAD_MAX_PIDS];  /* its workers */
+    int                 server_npids;
     int                 round_us;
     int                 verbose;
     int                 respond_pli;
