@@ -16,6 +16,10 @@
 
 #include <srtp2/srtp.h>
 
+#if (NGX_WEBRTC_SRTP_NSS)
+#include <nss.h>
+#endif
+
 #include "ngx_webrtc_media.h"
 
 
@@ -42,6 +46,32 @@ ngx_webrtc_srtp_init(ngx_log_t *log)
     if (ngx_webrtc_srtp_initialized) {
         return NGX_OK;
     }
+
+#if (NGX_WEBRTC_SRTP_NSS)
+
+    /*
+     * Debian's libsrtp2 does its crypto with NSS, which it initializes
+     * with NSS_INIT_OPTIMIZESPACE: the softoken then hashes its session
+     * objects into 32 buckets, and every srtp_protect() looks its key up
+     * there, so with thousands of SRTP contexts in one worker the chain
+     * walk costs more than the encryption (docs/benchmarks.md).  NSS keeps
+     * the settings of its first initialization in the process: ours,
+     * without that flag (1024 buckets), made here in the worker before
+     * any context exists.
+     */
+
+    if (NSS_InitContext("", "", "", "", NULL,
+                        NSS_INIT_READONLY | NSS_INIT_NOCERTDB
+                        | NSS_INIT_NOMODDB | NSS_INIT_FORCEOPEN
+                        | NSS_INIT_NOROOTINIT)
+        == NULL)
+    {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "webrtc: NSS_InitContext() failed, libsrtp2 will "
+                      "initialize NSS itself");
+    }
+
+#endif
 
     rc = srtp_init();
     if (rc != srtp_err_status_ok) {

@@ -38,6 +38,7 @@
 
 #include "load.h"
 #include "rawkey.h"
+#include "srtp_nss.h"
 
 
 #define LOAD_BATCH          32      /* datagrams per recvmmsg() */
@@ -303,6 +304,8 @@ main(int argc, char **argv)
     }
 
     setvbuf(stdout, NULL, _IOLBF, 0);
+
+    bench_srtp_nss_init();
 
     if (srtp_init() != srtp_err_status_ok || load_peer_init_tls() != 0) {
         load_log("cannot initialise libsrtp2 or OpenSSL");

@@ -29,6 +29,7 @@
 #include <srtp2/srtp.h>
 
 #include "rawkey.h"
+#include "srtp_nss.h"
 
 
 #define RELAY_MTU           1500
@@ -114,6 +115,8 @@ main(int argc, char **argv)
 
     /* a benchmark tool stops by itself */
     alarm((unsigned) lifetime);
+
+    bench_srtp_nss_init();
 
     if (srtp_init() != srtp_err_status_ok) {
         fprintf(stderr, "relay: srtp_init() failed\n");
