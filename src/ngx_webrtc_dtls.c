@@ -669,8 +669,10 @@ ngx_webrtc_dtls_resend(ngx_webrtc_dtls_t *d, u_char *buf, size_t len)
 }
 
 
-/* a datagram written by OpenSSL: kept for later instead of, or as well as,
- * sent */
+/*
+ * A datagram written by OpenSSL, kept: the last flight as well as sent,
+ * the close_notify instead of sent.
+ */
 
 static void
 ngx_webrtc_dtls_keep(ngx_webrtc_dtls_t *d, const char *buf, size_t len)
@@ -694,7 +696,6 @@ ngx_webrtc_dtls_keep(ngx_webrtc_dtls_t *d, const char *buf, size_t len)
     ngx_memcpy(d->flight + d->flight_len, buf, len);
     d->flight_len += len;
 }
-
 
 
 static BIO_METHOD *
