@@ -32,7 +32,8 @@ NGX_TARGET  := modules
 NGX_PREPARE := true
 ifeq ($(SANITIZE),1)
 SAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
-               -fno-sanitize-recover=undefined
+               -fno-sanitize-recover=undefined \
+               -fsanitize-recover=nonnull-attribute
 NGX_SRC     := $(BUILD)/nginx-source
 NGX_BUILD   := $(BUILD)/nginx-asan
 NGX_TARGET  :=

@@ -66,6 +66,11 @@ CONF_TEMPLATE = """\
 worker_processes {workers};
 error_log {prefix}/error.log {log_level};
 pid {prefix}/nginx.pid;
+# nginx clears the environment of a new binary (USR2): the sanitizers'
+# options of a sanitized nginx go along (nothing set, nothing kept)
+env ASAN_OPTIONS;
+env LSAN_OPTIONS;
+env UBSAN_OPTIONS;
 events {{ worker_connections 1024; }}
 
 {w}webrtc_listen 127.0.0.1:{udp_base} banks={banks};
@@ -498,14 +503,16 @@ def nginx_env():
     """nginx's environment: the sanitizers' options (unused by an nginx
     built without them). A leak check at each process's exit, with the
     suppressions of t/lsan.supp (leaks of nginx and libraries, never the
-    module's own); t/asan.supp: the names every dynamic module defines."""
+    module's own); t/asan.supp: the names every dynamic module defines;
+    t/ubsan.supp: nginx's own copies of empty strings from NULL."""
     env = dict(os.environ)
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:"
                    "halt_on_error=1:allocator_may_return_null=1:"
                    "suppressions=%s" % (T_DIR / "asan.supp"))
     env.setdefault("LSAN_OPTIONS", "suppressions=%s:print_suppressions=0"
                    % (T_DIR / "lsan.supp"))
-    env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:"
+                   "suppressions=%s" % (T_DIR / "ubsan.supp"))
     return env
 
 
