@@ -26,7 +26,11 @@ SRCS        := $(wildcard $(TOP)/src/*.c $(TOP)/src/*.h) $(TOP)/config
 # debugging (NGX_DEBUG_PALLOC: every pool allocation is a malloc of its
 # own, so that ASan sees an overflow inside a pool). The tests run that
 # binary, with a leak check at every nginx process's exit, and fail on any
-# sanitizer report (t/conftest.py; t/lsan.supp: what is not ours).
+# sanitizer report (t/conftest.py). -z nodelete keeps the module mapped
+# after nginx's dlclose() at exit, so that a leak in it is still named;
+# nonnull-attribute is recoverable only so that t/ubsan.supp can take
+# nginx's own memcpy(p, NULL, 0). t/{asan,lsan,ubsan}.supp: nginx's, never
+# the module's, each with why.
 NGX_CONF_FLAGS := /usr/share/nginx/src/conf_flags
 NGX_TARGET  := modules
 NGX_PREPARE := true
