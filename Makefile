@@ -20,15 +20,33 @@ TEST_DEPS   := $(RUN_DEPS) python3-aiortc python3-pytest python3-websockets \
 
 SRCS        := $(wildcard $(TOP)/src/*.c $(TOP)/src/*.h) $(TOP)/config
 
-# make test SANITIZE=1: the module built with ASan and UBSan in its own tree,
-# loaded into Debian's nginx with the sanitizer runtimes preloaded; the
-# tests fail on any sanitizer report.
+# make test SANITIZE=1: a whole nginx, core and module, built with ASan
+# and UBSan from Debian's source of the same nginx (fetched by
+# .ci/nginx-source), with Debian's configure flags and nginx's pool
+# debugging (NGX_DEBUG_PALLOC: every pool allocation is a malloc of its
+# own, so that ASan sees an overflow inside a pool). The tests run that
+# binary, with a leak check at every nginx process's exit, and fail on any
+# sanitizer report (t/conftest.py). -z nodelete keeps the module mapped
+# after nginx's dlclose() at exit, so that a leak in it is still named;
+# nonnull-attribute is recoverable only so that t/ubsan.supp can take
+# nginx's own memcpy(p, NULL, 0). t/{asan,lsan,ubsan}.supp: nginx's, never
+# the module's, each with why.
+NGX_CONF_FLAGS := /usr/share/nginx/src/conf_flags
+NGX_TARGET  := modules
+NGX_PREPARE := true
 ifeq ($(SANITIZE),1)
 SAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
-               -fno-sanitize-recover=undefined
+               -fno-sanitize-recover=undefined \
+               -fsanitize-recover=nonnull-attribute
+NGX_SRC     := $(BUILD)/nginx-source
 NGX_BUILD   := $(BUILD)/nginx-asan
-NGX_CONFIGURE_EXTRA := --with-cc-opt="$(SAN_FLAGS)" --with-ld-opt="$(SAN_FLAGS)"
-E2E_ENV     := NGX_WEBRTC_PRELOAD=$(shell gcc -print-file-name=libasan.so):$(shell gcc -print-file-name=libubsan.so)
+NGX_TARGET  :=
+NGX_CONFIGURE_EXTRA := --with-cc-opt="$(SAN_FLAGS) -DNGX_DEBUG_PALLOC=1" \
+               --with-ld-opt="$(SAN_FLAGS) -Wl,-z,nodelete"
+SAN_DEPS    := dpkg-dev libpcre2-dev zlib1g-dev
+NGX_PREPARE := ./.ci/apt-install $(RUN_DEPS) $(SAN_DEPS) && \
+               { test -x $(NGX_SRC)/configure || ./.ci/nginx-source $(NGX_SRC); }
+E2E_ENV     := NGX_WEBRTC_NGINX=$(NGX_BUILD)/objs/nginx
 endif
 
 MODULE       = $(NGX_BUILD)/objs/ngx_webrtc_module.so
@@ -56,18 +74,20 @@ test-deps:
 
 # Debian's nginx-dev ships the headers and the configure script of the nginx
 # that Debian's /usr/sbin/nginx was built from; a dynamic module built with
-# the same flags loads into it.
-$(NGX_BUILD)/objs/Makefile: $(TOP)/config
+# the same flags loads into it. (SANITIZE=1: the whole source instead, and
+# the nginx binary is built too.)
+$(NGX_BUILD)/objs/Makefile: $(TOP)/config $(TOP)/Makefile
+	@$(NGX_PREPARE)
 	rm -rf $(NGX_BUILD)
 	mkdir -p $(BUILD)
 	cp -r $(NGX_SRC) $(NGX_BUILD)
-	cd $(NGX_BUILD) && . ./conf_flags && \
+	cd $(NGX_BUILD) && . $(NGX_CONF_FLAGS) && \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" $(NGX_CONFIGURE_EXTRA) \
 	    --add-dynamic-module=$(TOP) \
 	    > $(BUILD)/configure.log 2>&1 || { tail -20 $(BUILD)/configure.log; exit 1; }
 
 $(MODULE): $(NGX_BUILD)/objs/Makefile $(SRCS)
-	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
+	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile $(NGX_TARGET)
 
 build: $(MODULE)
 

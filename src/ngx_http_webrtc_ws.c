@@ -534,7 +534,11 @@ ngx_http_webrtc_ws_queue(ngx_http_webrtc_ws_t *ws, ngx_uint_t opcode,
     hlen = (opcode == NGX_WEBRTC_WS_CLOSE)
            ? 0 : ngx_webrtc_ws_frame_header(f->data, opcode, len);
 
-    ngx_memcpy(f->data + hlen, data, len);
+    /* our ping has no payload and no pointer: memcpy() must not see it */
+    if (len) {
+        ngx_memcpy(f->data + hlen, data, len);
+    }
+
     f->len = hlen + len;
     f->sent = 0;
 

@@ -1,9 +1,11 @@
 """End-to-end test harness for ngx_webrtc.
 
-Starts Debian's /usr/sbin/nginx with the module built in this tree (the
-absolute path of the .so comes from $NGX_WEBRTC_MODULE), each in a fresh
-temporary prefix with free ports, and gives tests a small client for the
-HTTP side (status page, WHIP POST/DELETE/...).
+Starts Debian's /usr/sbin/nginx (or $NGX_WEBRTC_NGINX: make test
+SANITIZE=1 gives the nginx it built with ASan and UBSan) with the module
+built in this tree (the absolute path of the .so comes from
+$NGX_WEBRTC_MODULE), each in a fresh temporary prefix with free ports, and
+gives tests a small client for the HTTP side (status page, WHIP
+POST/DELETE/...).
 
 Fixtures:
     nginx           one server per test module (default settings)
@@ -13,8 +15,9 @@ Fixtures:
     nft_loss        random loss on one UDP flow with nftables
 
 On a failed test the tail of every running server's error.log is attached
-to the report; a worker that died on a signal fails the test that was
-running.
+to the report; a worker that died on a signal, or a sanitizer report,
+fails the test that was running; a sanitizer report printed while nginx
+exits (LeakSanitizer's) fails the fixture that stopped it.
 """
 
 import os
@@ -26,6 +29,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -62,6 +66,11 @@ CONF_TEMPLATE = """\
 worker_processes {workers};
 error_log {prefix}/error.log {log_level};
 pid {prefix}/nginx.pid;
+# nginx clears the environment of a new binary (USR2): the sanitizers'
+# options of a sanitized nginx go along (nothing set, nothing kept)
+env ASAN_OPTIONS;
+env LSAN_OPTIONS;
+env UBSAN_OPTIONS;
 events {{ worker_connections 1024; }}
 
 {w}webrtc_listen 127.0.0.1:{udp_base} banks={banks};
@@ -206,6 +215,8 @@ class NginxServer:
         self.udp_base = free_udp_base(UDP_BANKS * self.workers)
         self.proc = None
         self.crashes = None
+        self.exit_reports = None
+        self.quit_timed_out = False
         self.base_url = "http://127.0.0.1:%d" % self.http_port
         self.ws_url = "ws://127.0.0.1:%d/ws" % self.http_port
         self.conf_path = self.prefix / "nginx.conf"
@@ -281,9 +292,9 @@ class NginxServer:
                            % (timeout, last, self.logs_tail()))
 
     def crash_lines(self, offset=0):
-        """Workers that died on a signal, and sanitizer reports (with
-        NGX_WEBRTC_PRELOAD; nginx points the workers' stderr to
-        error.log), in error.log from `offset` on."""
+        """Workers that died on a signal, and sanitizer reports (nginx
+        points its processes' stderr to error.log once it has read its
+        configuration), in error.log from `offset` on."""
         log = self.log_since(offset).splitlines()
         return [l for l in log if "exited on signal" in l] + \
             sanitizer_report(log)
@@ -307,15 +318,21 @@ class NginxServer:
             return ""
 
     def stop(self, timeout=5):
-        if self.proc is None:
+        """SIGQUIT, then SIGKILL to whatever is left after `timeout` s.
+        Sets `crashes` (reports from before the stop, for the test that
+        ran) and `exit_reports` (those printed while exiting: with a
+        sanitized nginx, LeakSanitizer's check at each process's exit)."""
+        if self.proc is None or self.exit_reports is not None:
             return
+        log_off, err_off = self.log_size(), self.stderr_size()
         self.crashes = self.crash_lines() + self.stderr_crash_lines()
         if self.proc.poll() is None:
             try:
                 self.proc.send_signal(signal.SIGQUIT)
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                pass
+                # nginx did not exit gracefully: no leak check then
+                self.quit_timed_out = True
         # Whatever is left of our own process group (master or workers
         # that outlived it) is killed by its group id, which is ours.
         try:
@@ -329,6 +346,8 @@ class NginxServer:
         self._stderr.close()
         if self in _LIVE:
             _LIVE.remove(self)
+        self.exit_reports = self.crash_lines(log_off) + \
+            self.stderr_crash_lines(err_off)
 
     def cleanup(self):
         if not os.environ.get("NGX_WEBRTC_KEEP"):
@@ -465,9 +484,9 @@ class NginxServer:
         return [s.get("id") for s in sessions]
 
 
-# make test SANITIZE=1 sets NGX_WEBRTC_PRELOAD to the sanitizer runtimes
-# (libasan.so:libubsan.so): nginx runs with them preloaded, and a report
-# on its stderr fails the test that was running.
+# make test SANITIZE=1 sets NGX_WEBRTC_NGINX to an nginx built with ASan
+# and UBSan: a report in error.log or on its stderr fails the test that
+# was running, or, printed at exit, the fixture that stopped nginx.
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
 
@@ -481,15 +500,19 @@ def sanitizer_report(lines):
 
 
 def nginx_env():
+    """nginx's environment: the sanitizers' options (unused by an nginx
+    built without them). A leak check at each process's exit, with the
+    suppressions of t/lsan.supp (leaks of nginx and libraries, never the
+    module's own); t/asan.supp: the names every dynamic module defines;
+    t/ubsan.supp: nginx's own copies of empty strings from NULL."""
     env = dict(os.environ)
-    preload = os.environ.get("NGX_WEBRTC_PRELOAD")
-    if preload:
-        env["LD_PRELOAD"] = preload
-        # nginx's master exits without freeing its cycle: no leak check;
-        # reports go to stderr (the prefix's stderr.log)
-        env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0:"
-                       "halt_on_error=1:allocator_may_return_null=1")
-        env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:"
+                   "halt_on_error=1:allocator_may_return_null=1:"
+                   "suppressions=%s" % (T_DIR / "asan.supp"))
+    env.setdefault("LSAN_OPTIONS", "suppressions=%s:print_suppressions=0"
+                   % (T_DIR / "lsan.supp"))
+    env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:"
+                   "suppressions=%s" % (T_DIR / "ubsan.supp"))
     return env
 
 
@@ -539,6 +562,19 @@ def pytest_runtest_makereport(item, call):
                 ("nginx :%d error.log" % srv.http_port, srv.logs_tail()))
 
 
+def _stop(srv):
+    """Stop `srv`; a sanitizer report printed while it exited fails the
+    test whose fixture stops it."""
+    srv.stop()
+    srv.cleanup()
+    if srv.quit_timed_out:
+        warnings.warn("nginx :%d did not exit on SIGQUIT: killed, without "
+                      "its exit's leak check" % srv.http_port)
+    if srv.exit_reports:
+        pytest.fail("sanitizer report while nginx exited:\n"
+                    + "\n".join(srv.exit_reports), pytrace=False)
+
+
 def _start(**overrides):
     srv = NginxServer(module_path(), **overrides)
     try:
@@ -555,8 +591,7 @@ def nginx():
     """One nginx with the default settings for a whole test module."""
     srv = _start()
     yield srv
-    srv.stop()
-    srv.cleanup()
+    _stop(srv)
 
 
 @pytest.fixture
@@ -575,9 +610,14 @@ def nginx_factory():
         return srv
 
     yield make
+    reports = []
     for srv in started:
-        srv.stop()
-        srv.cleanup()
+        try:
+            _stop(srv)
+        except pytest.fail.Exception as e:
+            reports.append(str(e))
+    if reports:
+        pytest.fail("\n".join(reports), pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -322,3 +322,18 @@ def test_room_rules(nginx_factory, report):
         == "room-full"
     report("room rules: room token, publisher token (guest's sending offer "
            "refused, its receiving one answered), max=3, Origin allowlist")
+
+
+def test_idle_client_is_pinged(nginx):
+    """A client that says nothing gets the server's empty ping after 30 s
+    (NGX_HTTP_WEBRTC_WS_PING), and the connection stays open for its
+    pong. (Under make test SANITIZE=1: the empty ping once copied from a
+    NULL pointer, which UBSan reports.)"""
+    ws = RawWs(nginx.http_port)
+    assert ws.status == 101
+    t0 = time.monotonic()
+    f = ws.read(timeout=45)
+    assert f == (9, b""), "expected an empty ping, got %r" % (f,)
+    assert 25 <= time.monotonic() - t0 <= 45
+    ws.frame(b"", opcode=10)
+    assert ws.join("pinged", "p")["type"] == "joined"
