@@ -12,8 +12,8 @@ NGX_BUILD   := $(BUILD)/nginx
 PYTHON      := /usr/bin/python3
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-RUN_DEPS    := nginx-core nginx-dev libssl-dev libsrtp2-dev libnss3-dev libnice-dev \
-               libjansson-dev \
+RUN_DEPS    := nginx-core nginx-dev libssl-dev libsrtp2-dev libnss3-dev \
+               libnice-dev libjansson-dev \
                pkg-config gcc make
 TEST_DEPS   := $(RUN_DEPS) python3-aiortc python3-pytest python3-websockets \
                python3-requests python3-av chromium nftables curl
