@@ -16,7 +16,7 @@ RUN_DEPS    := nginx-core nginx-dev libssl-dev libsrtp2-dev libnss3-dev \
                libnice-dev libjansson-dev \
                pkg-config gcc make
 TEST_DEPS   := $(RUN_DEPS) python3-aiortc python3-pytest python3-websockets \
-               python3-requests python3-av chromium nftables curl
+               python3-requests python3-av chromium nftables iproute2 curl
 
 SRCS        := $(wildcard $(TOP)/src/*.c $(TOP)/src/*.h) $(TOP)/config
 

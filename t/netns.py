@@ -1,0 +1,166 @@
+"""A network namespace of the test's own, for clients that must not see
+this host's interfaces (a browser gathers ICE candidates on every one it
+has): a namespace with its loopback and one end of a veth pair,
+10.77.N.2/30, the other end, 10.77.N.1, in ours. Nothing leaves the host
+and no address but these and the loopbacks is used.
+
+    ns = NetNs()              # ip netns add, veth, addresses (we are root)
+    ns.call(fn, *args)        # fn runs in a thread that entered the
+                              # namespace: every socket it opens is there
+    fwd = TcpForward(ns.host_addr, ("127.0.0.1", port))
+                              # reach a server of ours (on 127.0.0.1)
+                              # from the namespace at ns.host_addr:fwd.port
+    fwd.close(); ns.close()   # ip netns del takes the veth pair with it
+"""
+
+import asyncio
+import ctypes
+import os
+import queue
+import socket
+import subprocess
+import threading
+
+CLONE_NEWNET = 0x40000000
+
+
+def _ip(*args):
+    r = subprocess.run(["ip"] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=10)
+    if r.returncode != 0:
+        raise RuntimeError("ip %s: %s" % (" ".join(args), r.stdout.strip()))
+
+
+class NetNs:
+    def __init__(self):
+        n = os.getpid() % 250
+        self.name = "ngxwebrtc%d" % os.getpid()
+        self.host_if, self.ns_if = "nw%da" % os.getpid(), "nw%db" % os.getpid()
+        self.host_addr = "10.77.%d.1" % n
+        self.ns_addr = "10.77.%d.2" % n
+        self._thread = None
+        self._jobs = queue.Queue()
+        try:
+            _ip("netns", "add", self.name)
+            _ip("link", "add", self.host_if, "type", "veth",
+                "peer", "name", self.ns_if)
+            _ip("link", "set", self.ns_if, "netns", self.name)
+            _ip("addr", "add", self.host_addr + "/30", "dev", self.host_if)
+            _ip("link", "set", self.host_if, "up")
+            for args in (("addr", "add", self.ns_addr + "/30", "dev",
+                          self.ns_if),
+                         ("link", "set", self.ns_if, "up"),
+                         ("link", "set", "lo", "up")):
+                _ip("netns", "exec", self.name, "ip", *args)
+            self._start()
+        except Exception:
+            self.close()
+            raise
+
+    def _start(self):
+        ready = queue.Queue()
+
+        def loop():
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = os.open("/run/netns/" + self.name, os.O_RDONLY)
+            try:
+                if libc.setns(fd, CLONE_NEWNET) != 0:
+                    ready.put(OSError(ctypes.get_errno(), "setns"))
+                    return
+            finally:
+                os.close(fd)
+            ready.put(None)
+            while True:
+                job = self._jobs.get()
+                if job is None:
+                    return
+                fn, args, out = job
+                try:
+                    out.put((True, fn(*args)))
+                except BaseException as e:      # handed to the caller
+                    out.put((False, e))
+
+        self._thread = threading.Thread(target=loop, daemon=True,
+                                        name="netns " + self.name)
+        self._thread.start()
+        err = ready.get(timeout=10)
+        if err is not None:
+            raise err
+
+    def call(self, fn, *args):
+        """fn(*args) inside the namespace; its result, or its exception."""
+        out = queue.Queue()
+        self._jobs.put((fn, args, out))
+        ok, value = out.get()
+        if not ok:
+            raise value
+        return value
+
+    def close(self):
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join(10)
+            self._thread = None
+        subprocess.run(["ip", "netns", "del", self.name],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["ip", "link", "del", self.host_if],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+class TcpForward:
+    """Accepts TCP on (addr, a free port) in our namespace and splices
+    each connection to `target`, in a thread of its own."""
+
+    def __init__(self, addr, target):
+        self.target = target
+        sock = socket.socket()
+        sock.bind((addr, 0))
+        self.port = sock.getsockname()[1]
+        self._sock = sock
+        self._loop = asyncio.new_event_loop()
+        started = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(started,),
+                                        daemon=True, name="tcp forward")
+        self._thread.start()
+        started.wait(10)
+
+    def _run(self, started):
+        asyncio.set_event_loop(self._loop)
+
+        async def pipe(r, w):
+            try:
+                while True:
+                    data = await r.read(65536)
+                    if not data:
+                        break
+                    w.write(data)
+                    await w.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                w.close()
+
+        async def handle(cr, cw):
+            try:
+                tr, tw = await asyncio.open_connection(*self.target)
+            except OSError:
+                cw.close()
+                return
+            await asyncio.gather(pipe(cr, tw), pipe(tr, cw))
+
+        async def main():
+            self._server = await asyncio.start_server(handle, sock=self._sock)
+            started.set()
+            await self._server.serve_forever()
+
+        try:
+            self._loop.run_until_complete(main())
+        except asyncio.CancelledError:
+            pass
+
+    def close(self):
+        def stop():
+            for t in asyncio.all_tasks(self._loop):
+                t.cancel()
+        self._loop.call_soon_threadsafe(stop)
+        self._thread.join(10)
