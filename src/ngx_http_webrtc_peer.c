@@ -514,9 +514,11 @@ ngx_http_webrtc_peer_published(ngx_http_webrtc_call_peer_t *lp)
     ngx_webrtc_call_track_t   *t, tracks[NGX_WEBRTC_PEER_TRACKS];
     ngx_webrtc_call_track_t    old[NGX_WEBRTC_PEER_TRACKS];
     ngx_http_webrtc_mline_t   *ml;
+    ngx_str_t                  stream;
     ngx_webrtc_session_rec_t   rec;
     u_char                     id[NGX_WEBRTC_PEER_ID_LEN + 1
                                   + NGX_INT32_LEN];
+    u_char                     name[NGX_WEBRTC_ROOM_LEN];
 
     if (ngx_webrtc_session_get(&lp->session, &rec) != NGX_OK) {
         return;
@@ -561,7 +563,22 @@ ngx_http_webrtc_peer_published(ngx_http_webrtc_call_peer_t *lp)
     ngx_memcpy(peer->tracks, tracks, n * sizeof(ngx_webrtc_call_track_t));
     peer->ntracks = n;
 
+    stream.len = peer->stream_len;
+    ngx_memcpy(name, peer->stream, stream.len);
+    stream.data = name;
+
     ngx_webrtc_call_unlock();
+
+    /*
+     * A moderator's mute belongs to the track: a source index the room
+     * gives again (a track gone, another of its kind come) starts unmuted,
+     * and a muted track keeps its mute on the index it has now.
+     */
+
+    for (i = 0; i < n; i++) {
+        (void) ngx_webrtc_source_mute(&stream, tracks[i].source,
+                                      tracks[i].muted);
+    }
 
     added = ngx_webrtc_json_array();
     removed = ngx_webrtc_json_array();

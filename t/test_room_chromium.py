@@ -9,6 +9,7 @@ never over this host's other interfaces, and reach nginx through a TCP
 forwarder on the veth's other end."""
 
 import asyncio
+import json
 import time
 import uuid
 
@@ -492,6 +493,86 @@ async def screen_and_mute(server, browser, report=print):
                                                     len(camera)))
     assert camera, "the camera stopped when the screen came"
     assert errors == [None, None], errors
+
+
+async def screen_frames_of(page, pid):
+    return sum(s["framesDecoded"] for s in await page.evaluate("roomStats()")
+               if s.get("source") == "screen" and s.get("participant") == pid)
+
+
+async def share_screen(sharer, viewer, pid, timeout=15):
+    """Clicks the sharer's screen button; True once the viewer decodes
+    more than 10 new frames of the sharer's screen."""
+    base = await screen_frames_of(viewer, pid)
+    await sharer.evaluate("document.getElementById('screen').click()")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await screen_frames_of(viewer, pid) - base > 10:
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+async def mute_follows_track(nginx, server, browser, report=print):
+    room = unique("call-")
+
+    def admin(method, path, body=None):
+        return requests.request(
+            method, nginx.base_url + "/webrtc/rooms/" + room + path,
+            headers={"Authorization": "Bearer admin-secret"},
+            data=None if body is None else json.dumps(body), timeout=5)
+
+    loop = asyncio.get_running_loop()
+    async with browser.new_page() as a, browser.new_page() as b:
+        await a.navigate(room_url(server.base_url, room, "Alice"))
+        await b.navigate(room_url(server.base_url, room, "Bob"))
+        await wait_videos([a, b], 1, 30)
+        aid = await a.evaluate("roomState.id")
+        assert await share_screen(a, b, aid), "Bob never decoded the screen"
+
+        # a moderator mutes the screen: Bob decodes nothing more of it
+        r = await loop.run_in_executor(None, lambda: admin("GET", ""))
+        me = [p for p in r.json()["participants"] if p["id"] == aid][0]
+        screen = [t["id"] for t in me["tracks"] if t["source"] == "screen"]
+        assert screen, me
+        r = await loop.run_in_executor(None, lambda: admin(
+            "POST", "/mute", {"track": screen[0], "muted": True}))
+        assert r.status_code == 200, r.text
+        await asyncio.sleep(1.0)
+        f1 = await screen_frames_of(b, aid)
+        await asyncio.sleep(1.0)
+        f2 = await screen_frames_of(b, aid)
+
+        # Alice stops sharing and shares again: a new track, which the
+        # room may give the same source; it is not muted
+        await a.evaluate("document.getElementById('screen').click()")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and \
+                'unpublished' not in await b.evaluate(
+                    "JSON.stringify(roomState.log || [])"):
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(0.5)
+        again = await share_screen(a, b, aid)
+        r = await loop.run_in_executor(None, lambda: admin("GET", ""))
+        me = [p for p in r.json()["participants"] if p["id"] == aid][0]
+        for p in (a, b):
+            await p.evaluate("window.roomLeave()")
+
+    report("\nmoderator's mute of a shared screen: Bob decoded %d frames of it "
+           "in the second after; shared again as a new track: %s; tracks "
+           "now %s" % (f2 - f1, "decoded" if again else "NOT decoded",
+                       [(t["source"], t["muted"]) for t in me["tracks"]]))
+    assert f2 == f1, "the muted screen still decodes: %d -> %d" % (f1, f2)
+    assert again, "the new screen share was not decoded: the old track's " \
+        "mute stayed on its source"
+    assert all(not t["muted"] for t in me["tracks"]), me
+
+
+def test_room_mute_follows_the_track(nginx, rooms, chromium, report):
+    """A moderator mutes a shared screen; shared again (a new track on
+    what may be the same source of the participant's room), it is heard
+    of unmuted and decoded."""
+    run(mute_follows_track(nginx, rooms, chromium, report), 90)
 
 
 def test_room_screen_share_and_mute(rooms, chromium, report):
