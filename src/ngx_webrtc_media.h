@@ -260,8 +260,7 @@ ngx_webrtc_session_t *ngx_webrtc_session_open(ngx_webrtc_session_rec_t *rec,
     ngx_log_t *log);
 void ngx_webrtc_session_close(ngx_webrtc_session_t *s, const char *reason);
 ngx_int_t ngx_webrtc_session_connected(ngx_webrtc_session_t *s,
-    ngx_uint_t gcm,
-    u_char *keys, size_t keys_len);
+    ngx_uint_t gcm, u_char *keys, size_t keys_len);
 void ngx_webrtc_session_handle_srtp(ngx_webrtc_session_t *s, u_char *buf,
     size_t len);
 void ngx_webrtc_session_set_state(ngx_webrtc_session_t *s,

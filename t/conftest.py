@@ -674,13 +674,23 @@ class NftLoss:
             raise RuntimeError("nft %s: %s" % (" ".join(args), r.stdout))
         return r
 
-    def install(self, sport, dport, percent, both=False):
-        """both: the reverse flow (dport -> sport) too, not counted."""
+    def _chain(self):
         self.remove()
         self.installed = True
         self.run("add", "table", "inet", NFT_TABLE)
         self.run("add", "chain", "inet", NFT_TABLE, "out",
                  "{ type filter hook output priority 0; policy accept; }")
+
+    def drop(self, *match):
+        """One rule of our own: drop (and count as "dropped") what
+        `match` (nft expressions) matches."""
+        self._chain()
+        self.run("add", "rule", "inet", NFT_TABLE, "out", *match,
+                 "counter", "drop", "comment", '"dropped"')
+
+    def install(self, sport, dport, percent, both=False):
+        """both: the reverse flow (dport -> sport) too, not counted."""
+        self._chain()
         flow = ["udp", "sport", str(sport), "udp", "dport", str(dport)]
         self.run("add", "rule", "inet", NFT_TABLE, "out", *flow,
                  "counter", "comment", '"all"')

@@ -21,25 +21,15 @@ import webrtc_client as wc
 from conftest import UDP_BANKS
 from webrtc_client import wait_media
 
-NFT_TABLE = "ngxwebrtctest"
-
-
 def drop_first_ccs(nft_loss, nginx):
     """Drop the first datagram from the server's media ports whose first
     record is a ChangeCipherSpec (content type 20): the server's last
     flight of the next handshake. The quota lets one packet match."""
     lo = nginx.udp_base
     hi = nginx.udp_base + UDP_BANKS * nginx.workers - 1
-    nft_loss.remove()
-    nft_loss.installed = True
-    nft_loss.run("add", "table", "inet", NFT_TABLE)
-    nft_loss.run("add", "chain", "inet", NFT_TABLE, "out",
-                 "{ type filter hook output priority 0; policy accept; }")
-    nft_loss.run("add", "rule", "inet", NFT_TABLE, "out",
-                 "ip", "saddr", "127.0.0.1", "udp", "sport",
-                 "%d-%d" % (lo, hi), "@th,64,8", "0x14",
-                 "quota", "until", "200", "bytes",
-                 "counter", "drop", "comment", '"dropped"')
+    nft_loss.drop("ip", "saddr", "127.0.0.1", "udp", "sport",
+                  "%d-%d" % (lo, hi), "@th,64,8", "0x14",
+                  "quota", "until", "200", "bytes")
 
 
 async def wait_frames(v, n, timeout):

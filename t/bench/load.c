@@ -2171,15 +2171,14 @@ static uint64_t
 load_server_ticks(uint64_t *sys)
 {
     int       i;
-    uint64_t  ticks, one, s;
+    uint64_t  ticks, s;
 
     ticks = 0;
     *sys = 0;
 
     for (i = 0; i < load_conf.server_npids; i++) {
         s = 0;
-        one = load_proc_ticks(load_conf.server_pid[i], &s);
-        ticks += one;
+        ticks += load_proc_ticks(load_conf.server_pid[i], &s);
         *sys += s;
     }
 
