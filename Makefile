@@ -13,16 +13,31 @@ PYTHON      := /usr/bin/python3
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 RUN_DEPS    := nginx-core nginx-dev libssl-dev libsrtp2-dev libnss3-dev \
-               libnice-dev libjansson-dev \
+               libnice-dev libjansson-dev dpkg-dev \
                pkg-config gcc make
 TEST_DEPS   := $(RUN_DEPS) python3-aiortc python3-pytest python3-websockets \
                python3-requests python3-av chromium nftables iproute2 curl
 
 SRCS        := $(wildcard $(TOP)/src/*.c $(TOP)/src/*.h) $(TOP)/config
 
+# SRTP=openssl (the default): libsrtp2 from Debian's source built on
+# OpenSSL by .ci/build-srtp and linked statically into the module; Debian's
+# binary libsrtp2 is built on NSS, whose key lookup in every protect grows
+# with the viewers of a worker (docs/benchmarks.md). SRTP=debian: Debian's
+# shared libsrtp2 as it is, built in a directory of its own.
+SRTP        ?= openssl
+ifeq ($(SRTP),openssl)
+SRTP_PREFIX := $(BUILD)/srtp
+SRTP_LIB    := $(SRTP_PREFIX)/lib/libsrtp2.a
+else
+SRTP_PREFIX :=
+SRTP_LIB    :=
+NGX_BUILD   := $(BUILD)/nginx-srtp-$(SRTP)
+endif
+
 # make test SANITIZE=1: a whole nginx, core and module, built with ASan
 # and UBSan from Debian's source of the same nginx (fetched by
-# .ci/nginx-source), with Debian's configure flags and nginx's pool
+# .ci/debian-source), with Debian's configure flags and nginx's pool
 # debugging (NGX_DEBUG_PALLOC: every pool allocation is a malloc of its
 # own, so that ASan sees an overflow inside a pool). The tests run that
 # binary, with a leak check at every nginx process's exit, and fail on any
@@ -45,7 +60,8 @@ NGX_CONFIGURE_EXTRA := --with-cc-opt="$(SAN_FLAGS) -DNGX_DEBUG_PALLOC=1" \
                --with-ld-opt="$(SAN_FLAGS) -Wl,-z,nodelete"
 SAN_DEPS    := dpkg-dev libpcre2-dev zlib1g-dev
 NGX_PREPARE := ./.ci/apt-install $(RUN_DEPS) $(SAN_DEPS) && \
-               { test -x $(NGX_SRC)/configure || ./.ci/nginx-source $(NGX_SRC); }
+               { test -x $(NGX_SRC)/configure || \
+                 ./.ci/debian-source nginx nginx-dev $(NGX_SRC); }
 E2E_ENV     := NGX_WEBRTC_NGINX=$(NGX_BUILD)/objs/nginx
 endif
 
@@ -76,15 +92,24 @@ test-deps:
 # that Debian's /usr/sbin/nginx was built from; a dynamic module built with
 # the same flags loads into it. (SANITIZE=1: the whole source instead, and
 # the nginx binary is built too.)
-$(NGX_BUILD)/objs/Makefile: $(TOP)/config $(TOP)/Makefile
+$(NGX_BUILD)/objs/Makefile: $(TOP)/config $(TOP)/Makefile $(SRTP_LIB)
 	@$(NGX_PREPARE)
 	rm -rf $(NGX_BUILD)
 	mkdir -p $(BUILD)
 	cp -r $(NGX_SRC) $(NGX_BUILD)
 	cd $(NGX_BUILD) && . $(NGX_CONF_FLAGS) && \
+	    NGX_WEBRTC_SRTP_PREFIX=$(SRTP_PREFIX) \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" $(NGX_CONFIGURE_EXTRA) \
 	    --add-dynamic-module=$(TOP) \
 	    > $(BUILD)/configure.log 2>&1 || { tail -20 $(BUILD)/configure.log; exit 1; }
+
+ifneq ($(SRTP_LIB),)
+$(SRTP_LIB): $(TOP)/.ci/build-srtp
+	@./.ci/apt-install libsrtp2-dev libssl-dev dpkg-dev
+	@./.ci/build-srtp $(SRTP_PREFIX) || { echo "make: libsrtp2 could" \
+	    "not be built from Debian's source; SRTP=debian uses Debian's" \
+	    "binary libsrtp2 (NSS) instead"; exit 1; }
+endif
 
 $(MODULE): $(NGX_BUILD)/objs/Makefile $(SRCS)
 	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile $(NGX_TARGET)
@@ -123,7 +148,7 @@ BENCH_DEPS  := $(RUN_DEPS) python3 janus
 
 bench: build
 	@./.ci/apt-install $(BENCH_DEPS)
-	$(MAKE) -C $(TOP)/t/bench bench QUICK=$(QUICK) \
+	$(MAKE) -C $(TOP)/t/bench bench QUICK=$(QUICK) SRTP_PREFIX=$(SRTP_PREFIX) \
 	    MODULE=$(MODULE)
 
 # the soak test of docs/testing.md: SOAK_MINUTES (10) of a call under
@@ -132,7 +157,7 @@ SOAK_MINUTES ?= 10
 
 soak: build
 	@./.ci/apt-install $(TEST_DEPS)
-	$(MAKE) -C $(TOP)/t/bench all
+	$(MAKE) -C $(TOP)/t/bench all SRTP_PREFIX=$(SRTP_PREFIX)
 	cd $(TOP)/t && NGX_WEBRTC_MODULE=$(MODULE) SOAK_MINUTES=$(SOAK_MINUTES) \
 	    $(PYTHON) soak.py
 

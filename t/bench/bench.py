@@ -35,6 +35,7 @@ import json
 import math
 import os
 import platform
+import re
 import select
 import shutil
 import signal
@@ -721,6 +722,43 @@ admin: {{
 """
 
 
+def srtp_alone(out, ns, profiles):
+    """ns per srtp_protect() with N sessions in one process, for the
+    libsrtp2 the module is linked with (srtp_cost) and for Debian's
+    (srtp_cost_debian), on the server's core: the crypto library's share
+    of the per-packet cost, and whether it grows with the viewers."""
+    rows = []
+    for name, binary in (("module's", "srtp_cost"),
+                         ("Debian's", "srtp_cost_debian")):
+        path = os.path.join(out, binary)
+        if not os.path.exists(path):
+            continue
+        for p in profiles:
+            res = subprocess.run(
+                ["taskset", "-c", SERVER_CPU, path, p] + [str(n) for n in ns],
+                capture_output=True, text=True, timeout=300)
+            ns_per = {}
+            for line in res.stdout.splitlines():
+                m = re.match(r"\w+ N=(\d+): (\d+) ns", line)
+                if m:
+                    ns_per[int(m.group(1))] = int(m.group(2))
+            rows.append({"libsrtp2": name, "profile": p, "ns": ns_per})
+            log("srtp_protect alone, %s libsrtp2, %s: %s"
+                % (name, p, ns_per))
+    return rows
+
+
+def srtp_table(rows, ns):
+    head = ["libsrtp2", "SRTP"] + ["N=%d" % n for n in ns]
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "---|" * len(head)]
+    for r in rows:
+        lines.append("| " + " | ".join(
+            [r["libsrtp2"], r["profile"]]
+            + [fmt(r["ns"].get(n)) for n in ns]) + " |")
+    return "\n".join(lines)
+
+
 def proc_times():
     """CPU seconds of every process now: {pid: (name, seconds)}."""
     hz = os.sysconf("SC_CLK_TCK")
@@ -824,6 +862,8 @@ def main():
     log("%s; server on core %s, generator on core %s"
         % (machine(), SERVER_CPU, GEN_CPU))
 
+    srtp_rows = srtp_alone(args.out, q["viewers"], q["profiles"])
+
     results = []
     cap = {}        # the module's max forwarded pps at a given N
     before = proc_times()
@@ -878,8 +918,13 @@ def main():
             "loadavg_end": open("/proc/loadavg").read().split()[:3],
             "other_processes_cpu_s": others}
     with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump({"meta": meta, "results": results}, f, indent=1)
+        json.dump({"meta": meta, "results": results,
+                   "srtp_alone": srtp_rows}, f, indent=1)
     t = table(results, meta)
+    if srtp_rows:
+        t += ("\n\nsrtp_protect() alone, ns per 1100-byte packet with N "
+              "sessions in the process (t/bench/srtp_cost.c):\n\n"
+              + srtp_table(srtp_rows, q["viewers"]))
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(t + "\n")
 
