@@ -78,7 +78,7 @@ UNIT_TESTS  := sdp rtp rtcp ring ws
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run test deps test-deps build unit e2e static clean fuzz \
-        fuzz-replay bench soak
+        fuzz-replay fuzz-seeds bench soak
 
 all: build
 
@@ -142,6 +142,21 @@ fuzz: $(NGX_BUILD)/objs/Makefile
 	$(MAKE) -C $(TOP)/t/fuzz fuzz NGX_BUILD=$(NGX_BUILD) \
 	    FUZZ_SECONDS=$(FUZZ_SECONDS) \
 	    $(if $(FUZZ_TARGETS),FUZZ_TARGETS="$(FUZZ_TARGETS)")
+
+# seeds from real clients' packets: a few end-to-end tests with their
+# aiortc and WebSocket clients recording what they send and receive
+# (t/capture.py), then a bounded, varied set of it written as
+# t/fuzz/corpus/<target>/cap-<sha1> (t/fuzz/select_seeds.py)
+FUZZ_SEED_TESTS := test_whip_aiortc.py test_whep_media.py test_whip_rtcp.py \
+                   test_whep_rtcp.py test_room_aiortc.py test_room_signaling.py
+
+fuzz-seeds: test-deps build
+	rm -rf $(BUILD)/capture
+	cd $(TOP)/t && $(E2E_ENV) NGX_WEBRTC_MODULE=$(MODULE) \
+	    NGX_WEBRTC_CAPTURE=$(BUILD)/capture \
+	    $(PYTHON) -m pytest -q $(FUZZ_SEED_TESTS)
+	$(PYTHON) $(TOP)/t/fuzz/select_seeds.py $(BUILD)/capture \
+	    $(TOP)/t/fuzz/corpus
 
 # the benchmark of docs/benchmarks.md (make bench QUICK=1: 2 minutes)
 BENCH_DEPS  := $(RUN_DEPS) python3 janus

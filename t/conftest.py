@@ -40,6 +40,12 @@ REPO = T_DIR.parent
 SDP_DIR = T_DIR / "data" / "sdp"
 NGINX = os.environ.get("NGX_WEBRTC_NGINX", "/usr/sbin/nginx")
 
+# make fuzz-seeds: the real clients record what they send and receive,
+# as seeds for the fuzz targets (t/capture.py); unset, nothing changes
+if os.environ.get("NGX_WEBRTC_CAPTURE"):
+    import capture
+    capture.install(os.environ["NGX_WEBRTC_CAPTURE"])
+
 # Test modules run in this order (cheap signaling checks first, so that
 # with -x the first failure reported is the most basic one).
 MODULE_ORDER = [
