@@ -263,6 +263,19 @@ async def sfu_call(server, browser, report=print, names=("Alice", "Bob",
     return status
 
 
+async def selected_pair(page, timeout=5.0):
+    """The transport's selected candidate pair, sampled until its state
+    reads "succeeded": Chromium shows the pair "in-progress" again while
+    a consent check on it is outstanding, media flowing all the while."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pair = await page.evaluate(JS_SELECTED_PAIR)
+        if (pair and pair["state"] == "succeeded") \
+                or time.monotonic() > deadline:
+            return pair
+        await asyncio.sleep(0.2)
+
+
 async def p2p_call(server, browser, report=print, addresses=None):
     room = unique("p2p-")
     async with browser.new_page() as a, browser.new_page() as b:
@@ -276,7 +289,7 @@ async def p2p_call(server, browser, report=print, addresses=None):
         await asyncio.sleep(2)
         second = [await remote_videos(p) for p in pages]
         modes = [await p.evaluate("roomState.mode") for p in pages]
-        pairs = [await p.evaluate(JS_SELECTED_PAIR) for p in pages]
+        pairs = [await selected_pair(p) for p in pages]
         status = server.status()
         text = "p2p hello %s" % uuid.uuid4().hex[:6]
         await b.evaluate("window.roomChat(%s)" % _js_str(text))
