@@ -27,7 +27,15 @@
 #define NGX_WEBRTC_MAX_STREAMS      8       /* SSRCs per session */
 #define NGX_WEBRTC_MTU              1500
 #define NGX_WEBRTC_TICK             50      /* ms between feedback rounds */
+#define NGX_WEBRTC_VIEWER_TICK      250     /* a WHEP viewer's: it sends
+                                               no feedback, only an SR a
+                                               second, and checks timeouts */
 #define NGX_WEBRTC_UDP_BUFFER       (1024 * 1024)
+#if (__GNUC__ || __clang__)
+#define ngx_webrtc_prefetch(p)      __builtin_prefetch(p)
+#else
+#define ngx_webrtc_prefetch(p)
+#endif
 /* a packet and what srtp_protect() may append (SRTP_MAX_TRAILER_LEN) */
 #define NGX_WEBRTC_RTP_BUF          (NGX_WEBRTC_MTU + 160)
 
@@ -77,7 +85,7 @@ typedef struct {
  * the other peers of a call.
  */
 struct ngx_webrtc_sub_s {
-    ngx_queue_t                 queue;       /* in room->viewers */
+    ngx_uint_t                  index;       /* in room->viewers */
     ngx_webrtc_session_t       *session;
     ngx_webrtc_lroom_t         *room;
     u_char                      out[NGX_WEBRTC_MAX_TRACKS];  /* by source:
@@ -93,7 +101,10 @@ struct ngx_webrtc_lroom_s {
     u_char                      name[NGX_WEBRTC_ROOM_LEN];
     ngx_webrtc_room_t          *shared;
     ngx_webrtc_session_t       *publisher;   /* when it is here */
-    ngx_queue_t                 viewers;     /* of ngx_webrtc_sub_t */
+    ngx_webrtc_sub_t          **viewers;     /* one array, walked in
+                                                order for each packet */
+    ngx_uint_t                  nviewers;
+    ngx_uint_t                  viewers_size;
     ngx_uint_t                  refs;
     uint64_t                    ring_pos[NGX_WEBRTC_MAX_TRACKS];
     unsigned                    wake:1;      /* wake other workers */
@@ -101,7 +112,16 @@ struct ngx_webrtc_lroom_s {
 
 
 struct ngx_webrtc_session_s {
+    /* what forwarding a packet to the session reads, first */
     ngx_webrtc_session_rec_t   *rec;         /* in shared memory */
+    ngx_webrtc_srtp_t          *srtp;
+    ngx_webrtc_out_t           *outs;        /* by track, when it views */
+    socklen_t                   peer_len;
+    unsigned                    latched:1;
+    unsigned                    closed:1;
+    unsigned                    pli_sent:1;
+    struct sockaddr_storage     peer;
+
     ngx_pool_t                 *pool;
     ngx_log_t                  *log;
 
@@ -110,14 +130,7 @@ struct ngx_webrtc_session_s {
     ngx_str_node_t              ufrag_node;  /* by our ufrag */
     ngx_str_t                   pwd;         /* copy of rec->pwd */
 
-    struct sockaddr_storage     peer;
-    socklen_t                   peer_len;
-    unsigned                    latched:1;
-    unsigned                    closed:1;
-    unsigned                    pli_sent:1;
-
     ngx_webrtc_dtls_t          *dtls;
-    ngx_webrtc_srtp_t          *srtp;
 
     ngx_msec_t                  last_consent;
     ngx_msec_t                  started;
@@ -125,7 +138,6 @@ struct ngx_webrtc_session_s {
     ngx_event_t                 tick;
 
     ngx_webrtc_lroom_t         *room;        /* the one it publishes to */
-    ngx_webrtc_out_t           *outs;        /* by track, when it views */
     ngx_webrtc_sub_t           *subs;
     ngx_uint_t                  nsubs;
     ngx_atomic_uint_t           keyframes_seen[NGX_WEBRTC_MAX_TRACKS];
@@ -212,7 +224,7 @@ void ngx_webrtc_room_exit_worker(void);
 ngx_int_t ngx_webrtc_viewer_init(ngx_webrtc_session_t *s);
 void ngx_webrtc_viewer_leave(ngx_webrtc_session_t *s);
 void ngx_webrtc_viewer_restart(ngx_webrtc_session_t *s);
-void ngx_webrtc_viewer_forward(ngx_webrtc_sub_t *sub, ngx_uint_t source,
+void ngx_webrtc_viewer_fan_out(ngx_webrtc_lroom_t *room, ngx_uint_t source,
     ngx_webrtc_rtp_header_t *h, u_char *pkt, ngx_uint_t keyframe);
 void ngx_webrtc_viewer_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
     size_t len);
@@ -222,6 +234,7 @@ void ngx_webrtc_viewer_tick(ngx_webrtc_session_t *s);
 ngx_int_t ngx_webrtc_udp_open(ngx_cycle_t *cycle, ngx_webrtc_conf_t *conf);
 void ngx_webrtc_udp_close(void);
 void ngx_webrtc_udp_send(ngx_webrtc_session_t *s, u_char *buf, size_t len);
+u_char *ngx_webrtc_udp_next_buf(void);
 void ngx_webrtc_udp_send_to(struct sockaddr *sa, socklen_t salen,
     u_char *buf, size_t len);
 void ngx_webrtc_udp_unlatch(ngx_webrtc_session_t *s);
@@ -252,6 +265,7 @@ ngx_webrtc_srtp_t *ngx_webrtc_srtp_create(ngx_webrtc_session_t *s,
 void ngx_webrtc_srtp_free(ngx_webrtc_srtp_t *srtp);
 ngx_int_t ngx_webrtc_srtp_unprotect(ngx_webrtc_srtp_t *srtp, u_char *buf,
     size_t *len, ngx_uint_t rtcp);
+void ngx_webrtc_srtp_prefetch(ngx_webrtc_srtp_t *srtp);
 ngx_int_t ngx_webrtc_srtp_protect(ngx_webrtc_srtp_t *srtp, u_char *buf,
     size_t *len, ngx_uint_t rtcp);
 

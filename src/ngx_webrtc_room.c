@@ -26,9 +26,6 @@
 static ngx_webrtc_lroom_t *ngx_webrtc_room_find(ngx_str_t *name);
 static void ngx_webrtc_room_wake_handler(ngx_event_t *rev);
 static void ngx_webrtc_room_read_rings(ngx_webrtc_lroom_t *room);
-static void ngx_webrtc_room_fan_out(ngx_webrtc_lroom_t *room,
-    ngx_uint_t source, ngx_webrtc_rtp_header_t *h, u_char *pkt,
-    ngx_uint_t keyframe);
 static socklen_t ngx_webrtc_room_wake_addr(struct sockaddr_un *sun,
     ngx_pid_t pid);
 
@@ -174,7 +171,6 @@ ngx_webrtc_room_get(ngx_webrtc_room_t *shared)
         room->node.str.len = name.len;
         room->node.node.key = ngx_crc32_short(name.data, name.len);
         room->shared = shared;
-        ngx_queue_init(&room->viewers);
 
         ngx_rbtree_insert(&ngx_webrtc_worker.rooms, &room->node.node);
         ngx_queue_insert_tail(&ngx_webrtc_worker.room_list, &room->queue);
@@ -195,6 +191,11 @@ ngx_webrtc_room_put(ngx_webrtc_lroom_t *room)
 
     ngx_rbtree_delete(&ngx_webrtc_worker.rooms, &room->node.node);
     ngx_queue_remove(&room->queue);
+
+    if (room->viewers) {
+        ngx_free(room->viewers);
+    }
+
     ngx_free(room);
 }
 
@@ -243,7 +244,8 @@ ngx_webrtc_room_leave(ngx_webrtc_session_t *s)
 ngx_int_t
 ngx_webrtc_room_subscribe(ngx_webrtc_sub_t *sub, ngx_webrtc_room_t *shared)
 {
-    ngx_uint_t            i;
+    ngx_uint_t            i, size;
+    ngx_webrtc_sub_t    **viewers;
     ngx_webrtc_lroom_t   *room;
     ngx_webrtc_source_t  *src;
 
@@ -252,8 +254,29 @@ ngx_webrtc_room_subscribe(ngx_webrtc_sub_t *sub, ngx_webrtc_room_t *shared)
         return NGX_ERROR;
     }
 
+    if (room->nviewers == room->viewers_size) {
+        size = room->viewers_size ? 2 * room->viewers_size : 16;
+
+        viewers = ngx_alloc(size * sizeof(ngx_webrtc_sub_t *),
+                            ngx_cycle->log);
+        if (viewers == NULL) {
+            ngx_webrtc_room_put(room);
+            return NGX_ERROR;
+        }
+
+        if (room->viewers) {
+            ngx_memcpy(viewers, room->viewers,
+                       room->nviewers * sizeof(ngx_webrtc_sub_t *));
+            ngx_free(room->viewers);
+        }
+
+        room->viewers = viewers;
+        room->viewers_size = size;
+    }
+
     sub->room = room;
-    ngx_queue_insert_tail(&room->viewers, &sub->queue);
+    sub->index = room->nviewers;
+    room->viewers[room->nviewers++] = sub;
 
     for (i = 0; i < room->shared->nsources; i++) {
         src = &room->shared->sources[i];
@@ -270,12 +293,22 @@ ngx_webrtc_room_subscribe(ngx_webrtc_sub_t *sub, ngx_webrtc_room_t *shared)
 void
 ngx_webrtc_room_unsubscribe(ngx_webrtc_sub_t *sub)
 {
-    if (sub->room == NULL) {
+    ngx_webrtc_sub_t    *last;
+    ngx_webrtc_lroom_t  *room;
+
+    room = sub->room;
+
+    if (room == NULL) {
         return;
     }
 
-    ngx_queue_remove(&sub->queue);
-    ngx_webrtc_room_put(sub->room);
+    /* the last viewer takes the leaving one's place */
+
+    last = room->viewers[--room->nviewers];
+    room->viewers[sub->index] = last;
+    last->index = sub->index;
+
+    ngx_webrtc_room_put(room);
     sub->room = NULL;
 }
 
@@ -324,24 +357,7 @@ ngx_webrtc_room_publish(ngx_webrtc_session_t *s, ngx_uint_t source,
         }
     }
 
-    ngx_webrtc_room_fan_out(room, source, h, pkt, keyframe);
-}
-
-
-static void
-ngx_webrtc_room_fan_out(ngx_webrtc_lroom_t *room, ngx_uint_t source,
-    ngx_webrtc_rtp_header_t *h, u_char *pkt, ngx_uint_t keyframe)
-{
-    ngx_queue_t       *q;
-    ngx_webrtc_sub_t  *sub;
-
-    for (q = ngx_queue_head(&room->viewers);
-         q != ngx_queue_sentinel(&room->viewers);
-         q = ngx_queue_next(q))
-    {
-        sub = ngx_queue_data(q, ngx_webrtc_sub_t, queue);
-        ngx_webrtc_viewer_forward(sub, source, h, pkt, keyframe);
-    }
+    ngx_webrtc_viewer_fan_out(room, source, h, pkt, keyframe);
 }
 
 
@@ -447,7 +463,7 @@ ngx_webrtc_room_wake_handler(ngx_event_t *rev)
     {
         room = ngx_queue_data(q, ngx_webrtc_lroom_t, queue);
 
-        if (room->publisher == NULL && !ngx_queue_empty(&room->viewers)) {
+        if (room->publisher == NULL && room->nviewers) {
             ngx_webrtc_room_read_rings(room);
         }
     }
@@ -497,7 +513,7 @@ ngx_webrtc_room_read_rings(ngx_webrtc_lroom_t *room)
                 continue;
             }
 
-            ngx_webrtc_room_fan_out(room, i, &h, slot.data, slot.keyframe);
+            ngx_webrtc_viewer_fan_out(room, i, &h, slot.data, slot.keyframe);
         }
     }
 }

@@ -234,6 +234,17 @@ ngx_webrtc_srtp_unprotect(ngx_webrtc_srtp_t *srtp, u_char *buf, size_t *len,
 
 
 /* buf must have SRTP_MAX_TRAILER_LEN bytes of room after *len */
+/*
+ * Fan-out touches thousands of viewers' contexts, each once per packet:
+ * the context libsrtp2 starts from is asked for ahead of its use.
+ */
+void
+ngx_webrtc_srtp_prefetch(ngx_webrtc_srtp_t *srtp)
+{
+    ngx_webrtc_prefetch(srtp->out);
+}
+
+
 ngx_int_t
 ngx_webrtc_srtp_protect(ngx_webrtc_srtp_t *srtp, u_char *buf, size_t *len,
     ngx_uint_t rtcp)

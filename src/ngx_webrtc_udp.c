@@ -397,9 +397,28 @@ ngx_webrtc_udp_send_to(struct sockaddr *sa, socklen_t salen, u_char *buf,
     ngx_memcpy(&out->sa, sa, salen);
     out->salen = salen;
     out->len = len;
-    ngx_memcpy(out->data, buf, len);
+
+    if (buf != out->data) {
+        ngx_memcpy(out->data, buf, len);
+    }
 
     ngx_webrtc_post_flush();
+}
+
+
+/*
+ * Where the next datagram queued will be: a packet built there (at most
+ * NGX_WEBRTC_RTP_BUF bytes) and then sent with ngx_webrtc_udp_send() is
+ * not copied again.
+ */
+u_char *
+ngx_webrtc_udp_next_buf(void)
+{
+    if (ngx_webrtc_udp_nout == NGX_WEBRTC_SEND_BATCH) {
+        ngx_webrtc_udp_flush();
+    }
+
+    return ngx_webrtc_udp_out[ngx_webrtc_udp_nout].data;
 }
 
 

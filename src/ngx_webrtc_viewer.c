@@ -28,6 +28,11 @@
 #define NGX_WEBRTC_VIEWER_KEYFRAME  300     /* ms between its requests */
 
 
+static void ngx_webrtc_viewer_prefetch(ngx_webrtc_sub_t **viewers,
+    ngx_uint_t i, ngx_uint_t n, ngx_uint_t source);
+static void ngx_webrtc_viewer_forward(ngx_webrtc_sub_t *sub,
+    ngx_uint_t source, ngx_webrtc_rtp_header_t *h, u_char *pkt,
+    ngx_uint_t keyframe);
 static void ngx_webrtc_viewer_send(ngx_webrtc_session_t *s,
     ngx_webrtc_out_t *out, ngx_webrtc_source_t *src,
     ngx_webrtc_rtp_header_t *h, u_char *pkt, uint16_t seq, ngx_uint_t rtx);
@@ -164,7 +169,87 @@ ngx_webrtc_viewer_restart(ngx_webrtc_session_t *s)
 }
 
 
+/*
+ * One packet of a room's source to each of this worker's viewers of the
+ * room.  With thousands of viewers their state is not in the CPU's cache:
+ * what the next viewers' forwarding will read is asked for a few viewers
+ * ahead, so that the memory loads overlap instead of each waiting in turn.
+ */
 void
+ngx_webrtc_viewer_fan_out(ngx_webrtc_lroom_t *room, ngx_uint_t source,
+    ngx_webrtc_rtp_header_t *h, u_char *pkt, ngx_uint_t keyframe)
+{
+    ngx_uint_t  i;
+
+    if (source >= NGX_WEBRTC_MAX_TRACKS) {
+        return;
+    }
+
+    for (i = 0; i < room->nviewers; i++) {
+        ngx_webrtc_viewer_prefetch(room->viewers, i, room->nviewers, source);
+        ngx_webrtc_viewer_forward(room->viewers[i], source, h, pkt, keyframe);
+    }
+}
+
+
+/*
+ * In stages, each reading only what an earlier stage asked for: the sub
+ * 6 viewers ahead, its session 4 ahead, the session's SRTP wrapper,
+ * record and out 2 ahead, libsrtp2's context and the track 1 ahead.
+ */
+static void
+ngx_webrtc_viewer_prefetch(ngx_webrtc_sub_t **viewers, ngx_uint_t i,
+    ngx_uint_t n, ngx_uint_t source)
+{
+    ngx_webrtc_sub_t      *sub;
+    ngx_webrtc_out_t      *out;
+    ngx_webrtc_session_t  *s;
+
+    if (i + 6 < n) {
+        ngx_webrtc_prefetch(viewers[i + 6]);
+    }
+
+    if (i + 4 < n) {
+        s = viewers[i + 4]->session;
+        ngx_webrtc_prefetch(s);
+        ngx_webrtc_prefetch((u_char *) s + 64);
+    }
+
+    if (i + 2 < n) {
+        sub = viewers[i + 2];
+        s = sub->session;
+
+        ngx_webrtc_prefetch(s->rec);
+
+        if (s->srtp) {
+            ngx_webrtc_prefetch(s->srtp);
+        }
+
+        if (s->outs && sub->out[source] != 0xff) {
+            ngx_webrtc_prefetch(&s->outs[sub->out[source]]);
+        }
+    }
+
+    if (i + 1 < n) {
+        sub = viewers[i + 1];
+        s = sub->session;
+
+        if (s->srtp) {
+            ngx_webrtc_srtp_prefetch(s->srtp);
+        }
+
+        if (s->outs && sub->out[source] != 0xff) {
+            out = &s->outs[sub->out[source]];
+
+            if (out->track) {
+                ngx_webrtc_prefetch(out->track);
+            }
+        }
+    }
+}
+
+
+static void
 ngx_webrtc_viewer_forward(ngx_webrtc_sub_t *sub, ngx_uint_t source,
     ngx_webrtc_rtp_header_t *h, u_char *pkt, ngx_uint_t keyframe)
 {
@@ -252,7 +337,7 @@ ngx_webrtc_viewer_send(ngx_webrtc_session_t *s, ngx_webrtc_out_t *out,
     ngx_webrtc_track_t      *t;
     ngx_webrtc_rtp_ext_t     ext[3];
     ngx_webrtc_rtp_header_t  oh;
-    u_char                   buf[NGX_WEBRTC_RTP_BUF];
+    u_char                  *buf;
     u_char                   rtx_payload[NGX_WEBRTC_MTU];
 
     t = out->track;
@@ -322,6 +407,10 @@ ngx_webrtc_viewer_send(ngx_webrtc_session_t *s, ngx_webrtc_out_t *out,
         payload = rtx_payload;
         payload_len += 2;
     }
+
+    /* built where it is sent from, encrypted in place */
+
+    buf = ngx_webrtc_udp_next_buf();
 
     len = ngx_webrtc_rtp_write(buf, NGX_WEBRTC_MTU, &oh, ext, next, payload,
                                payload_len);
