@@ -229,6 +229,7 @@ class Gen:
         stderr = None if args.verbose else self.errlog
         self.proc = spawn(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                           stderr=stderr, text=True, bufsize=1)
+        self.pids = server.pids
         self.dirty = False
 
     def event(self, kinds, timeout):
@@ -285,14 +286,63 @@ class Gen:
 # --------------------------------------------------------------- scenarios
 
 
+# what is left in a server's receive queues once it keeps up: a few packets
+DRAINED_BYTES = 32 * 1024
+
+
+def udp_queued(pids):
+    """Bytes waiting in the receive queues of these processes' UDP sockets
+    (rx_queue in /proc/net/udp*), or None if unknown."""
+    inodes = set()
+    for pid in pids:
+        d = "/proc/%d/fd" % pid
+        try:
+            fds = os.listdir(d)
+        except OSError:
+            return None
+        for fd in fds:
+            try:
+                t = os.readlink(os.path.join(d, fd))
+            except OSError:
+                continue
+            if t.startswith("socket:["):
+                inodes.add(t[8:-1])
+    total = 0
+    for name in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(name) as f:
+                next(f)
+                for line in f:
+                    col = line.split()
+                    if len(col) > 9 and col[9] in inodes:
+                        total += int(col[4].split(":")[1], 16)
+        except (OSError, StopIteration, ValueError):
+            pass
+    return total
+
+
 def drain(gen, rate, q):
-    """After an overloaded step the server's input queue may still hold
-    seconds of media (at a low packet rate, a full socket buffer is a long
-    queue): a while at a twentieth of the rate empties it."""
-    if gen.dirty:
-        gen.rate(rate / 20)
-        gen.window(q["drain"], "drain")
-        gen.dirty = False
+    """After an overloaded step (or the viewers' setup) the server's input
+    queue may still hold seconds of media: a full 1 MB socket buffer at
+    2500 viewers is seconds of fan-out. The publisher goes on at a
+    twentieth of the rate until the server's UDP receive queues hold no
+    more than a few packets, at least q["drain"] s."""
+    if not gen.dirty:
+        return
+    gen.rate(rate / 20)
+    waited = 0.0
+    while True:
+        gen.window(0.5, "drain")
+        waited += 0.5
+        queued = udp_queued(gen.pids)
+        if waited >= q["drain"] and (queued is None
+                                     or queued <= DRAINED_BYTES):
+            break
+        if waited >= q["drain_max"]:
+            log("    the server's input queue still holds %d bytes after "
+                "%.0f s" % (queued, waited))
+            break
+    gen.dirty = False
 
 
 def step(gen, rate, q):
@@ -362,6 +412,7 @@ def search(gen, r0, q):
 
 
 def measure(gen, rate, secs, tag, q):
+    gen.dirty = True            # from an empty queue, whatever came before
     drain(gen, rate, q)
     gen.rate(rate)
     gen.window(q["settle"], "settle")
@@ -431,6 +482,7 @@ def scenario(args, kind, n, profile, q, hint):
         if s["viewers"] < n * 0.99:
             res["error"] = "only %d of %d viewers connected" % (s["viewers"], n)
             return res
+        gen.dirty = True        # the joins' keyframes may still be queued
 
         r0 = hint.get("r0") or (0.5 * cap / (n * NOMINAL_PPS) * 2)
         best, fail = search(gen, r0, q)
@@ -830,7 +882,7 @@ def main():
                  two_viewers=[100],
                  settle=0.5, step=1.5, window=2.0, bisections=1,
                  max_doublings=8, max_halvings=5, concurrency=32,
-                 setup_timeout=60, drain=1.0, setup_pps=10000,
+                 setup_timeout=60, drain=1.0, drain_max=10, setup_pps=10000,
                  min_rate=0.02,
                  cap_guess=100000)
     else:
@@ -839,7 +891,7 @@ def main():
                  two_viewers=[100, 1000, 2500],
                  settle=1.0, step=2.0, window=3.0, bisections=2,
                  max_doublings=6, max_halvings=6, concurrency=64,
-                 setup_timeout=120, drain=1.5, setup_pps=10000,
+                 setup_timeout=120, drain=1.5, drain_max=15, setup_pps=10000,
                  min_rate=0.02,
                  cap_guess=100000)
     if args.viewers:
