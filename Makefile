@@ -78,7 +78,7 @@ UNIT_TESTS  := sdp rtp rtcp ring ws
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run test deps test-deps build unit e2e static clean fuzz \
-        fuzz-replay fuzz-seeds bench soak
+        fuzz-replay fuzz-seeds bench profile soak
 
 all: build
 
@@ -165,6 +165,13 @@ bench: build
 	@./.ci/apt-install $(BENCH_DEPS)
 	$(MAKE) -C $(TOP)/t/bench bench QUICK=$(QUICK) SRTP_PREFIX=$(SRTP_PREFIX) \
 	    MODULE=$(MODULE)
+
+# callgrind's count of the worker's instructions and cache misses per
+# forwarded packet, N = 10, 100, 250 (docs/benchmarks.md, "Profile")
+profile: build
+	@./.ci/apt-install $(BENCH_DEPS) valgrind
+	$(MAKE) -C $(TOP)/t/bench all SRTP_PREFIX=$(SRTP_PREFIX)
+	$(PYTHON) $(TOP)/t/bench/callgrind.py --module $(MODULE)
 
 # the soak test of docs/testing.md: SOAK_MINUTES (10) of a call under
 # loss and churn, watching the workers' memory and descriptors

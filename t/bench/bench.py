@@ -116,6 +116,9 @@ class Server:
         self.pid = None
         self.pids = []
         self.log = None
+        self.wrap = []              # profile.py: valgrind, and
+        self.single = False         # master_process off
+        self.start_timeout = 10.0
 
     def start(self):
         out = self.args.out
@@ -137,19 +140,26 @@ class Server:
                 module=self.args.module, prefix=prefix, http=HTTP_PORT,
                 media=MEDIA_PORT, workers=2 if two else 1,
                 affinity="01 10" if two else "01",
+                master="off" if self.single else "on",
                 placement="spill=%d" % max(1, (self.n + 1) // 2) if two
                 else "affinity"))
         workers = 2 if two else 1
         if os.path.exists(self.log):
             os.rename(self.log, self.log + ".old")
-        self.proc = spawn(["taskset", "-c", "0,1" if two else SERVER_CPU,
-                           self.args.nginx, "-p", prefix, "-c", conf],
+        self.proc = spawn(["taskset", "-c", "0,1" if two else SERVER_CPU]
+                          + self.wrap
+                          + [self.args.nginx, "-p", prefix, "-c", conf],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not wait_port(HTTP_PORT, proc=self.proc):
+        if not wait_port(HTTP_PORT, timeout=self.start_timeout,
+                         proc=self.proc):
             log("nginx did not start; see " + self.log)
             return False
         mpid = self.proc.pid
-        for _ in range(50):
+        if self.single:
+            self.pid = mpid
+            self.pids = [mpid]
+            return True
+        for _ in range(int(self.start_timeout * 10)):
             try:
                 with open("/proc/%d/task/%d/children" % (mpid, mpid)) as f:
                     kids = f.read().split()
@@ -682,7 +692,7 @@ worker_processes {workers};
 worker_cpu_affinity {affinity};
 worker_rlimit_nofile 20000;
 daemon off;
-master_process on;
+master_process {master};
 error_log {prefix}/logs/error.log warn;
 pid {prefix}/logs/nginx.pid;
 
