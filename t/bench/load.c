@@ -47,7 +47,12 @@
 #define LOAD_CHECK_RETRY    200000000LL         /* ns between first checks */
 #define LOAD_CONSENT        5000000000LL        /* ns between consents */
 #define LOAD_SETUP_TIMEOUT  20000000000LL       /* ns for one viewer */
-#define LOAD_CONSENT_LOST   16000000000LL       /* ns without a reply */
+/*
+ * ns without a reply: RFC 7675's 30 s, as browsers and the server (its
+ * webrtc_consent_timeout) count; a shorter one gave up on viewers the
+ * server still served, and its packets to them went uncounted
+ */
+#define LOAD_CONSENT_LOST   30000000000LL
 #define LOAD_RR             1000000000LL        /* ns between reports */
 #define LOAD_SAMPLE_MASK    15                  /* decrypt 1 in 16 */
 #define LOAD_HIST           20801
