@@ -202,8 +202,9 @@ ngx_webrtc_viewer_prefetch(ngx_webrtc_sub_t **viewers, ngx_uint_t i,
     ngx_uint_t n, ngx_uint_t source)
 {
     ngx_webrtc_sub_t      *sub;
-    ngx_webrtc_out_t      *out;
     ngx_webrtc_session_t  *s;
+
+    /* a sub exists only with its session's outs; NULL prefetches nothing */
 
     if (i + 6 < n) {
         ngx_webrtc_prefetch(viewers[i + 6]);
@@ -220,12 +221,9 @@ ngx_webrtc_viewer_prefetch(ngx_webrtc_sub_t **viewers, ngx_uint_t i,
         s = sub->session;
 
         ngx_webrtc_prefetch(s->rec);
+        ngx_webrtc_prefetch(s->srtp);
 
-        if (s->srtp) {
-            ngx_webrtc_prefetch(s->srtp);
-        }
-
-        if (s->outs && sub->out[source] != 0xff) {
+        if (sub->out[source] != 0xff) {
             ngx_webrtc_prefetch(&s->outs[sub->out[source]]);
         }
     }
@@ -238,12 +236,8 @@ ngx_webrtc_viewer_prefetch(ngx_webrtc_sub_t **viewers, ngx_uint_t i,
             ngx_webrtc_srtp_prefetch(s->srtp);
         }
 
-        if (s->outs && sub->out[source] != 0xff) {
-            out = &s->outs[sub->out[source]];
-
-            if (out->track) {
-                ngx_webrtc_prefetch(out->track);
-            }
+        if (sub->out[source] != 0xff) {
+            ngx_webrtc_prefetch(s->outs[sub->out[source]].track);
         }
     }
 }

@@ -116,7 +116,7 @@ class Server:
         self.pid = None
         self.pids = []
         self.log = None
-        self.wrap = []              # profile.py: valgrind, and
+        self.wrap = []              # callgrind.py: valgrind, and
         self.single = False         # master_process off
         self.start_timeout = 10.0
 

@@ -36,7 +36,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench   # noqa: E402
 
-EVENTS = ("Ir", "Dr", "Dw", "D1mr", "D1mw", "DLmr", "DLmw")
+EVENTS = ("Ir", "Dr", "Dw", "D1mr", "D1mw")
 
 
 def group(obj, fn):
@@ -159,7 +159,7 @@ def one(args, n, rate, window):
             return {"viewers": n, "error": "no dump or no packet received"}
         total, by = objects(dumps[-1])
         if total is None:
-            return {"viewers": n, "error": "callgrind_annotate: no totals"}
+            return {"viewers": n, "error": "the dump has no totals"}
         pkts = w["received"]
         res = {"viewers": n, "connected": s["viewers"], "packets": pkts,
                "loss": w["loss"],
@@ -167,10 +167,8 @@ def one(args, n, rate, window):
                "by_object": {k: v[0] / pkts for k, v in by.items()},
                "d1_by_object": {k: (v[3] + v[4]) / pkts
                                 for k, v in by.items()},
-               "dump": dumps[-1]}
-        keep = os.path.join(out, "N%d.callgrind" % n)
-        os.replace(dumps[-1], keep)
-        res["dump"] = keep
+               "dump": os.path.join(out, "N%d.callgrind" % n)}
+        os.replace(dumps[-1], res["dump"])
         return res
     finally:
         if gen:
