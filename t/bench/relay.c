@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <srtp2/srtp.h>
@@ -74,7 +75,7 @@ static struct sockaddr_in  relay_from[RELAY_BATCH];
 int
 main(int argc, char **argv)
 {
-    int                 c, i, n, port, lifetime;
+    int                 c, i, n, port, lifetime, probe;
     uint8_t             key[RAWKEY_LEN];
     srtp_policy_t       policy;
     struct sockaddr_in  sin;
@@ -151,6 +152,11 @@ main(int argc, char **argv)
                 strerror(errno));
         return 1;
     }
+
+    /* DF on every datagram, as the module's worker sends them */
+    probe = IP_PMTUDISC_PROBE;
+    (void) setsockopt(relay_fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe,
+                      sizeof(int));
 
     printf("relay: pid %d, 127.0.0.1:%d, %s\n", (int) getpid(), port,
            relay_gcm ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80");
