@@ -141,13 +141,15 @@ ngx_webrtc_udp_buffers(int fd, ngx_log_t *log)
 
 
 /*
- * Datagrams leave with DF set.  Senders' packetizers size RTP for the
- * internet's paths (about 1200 bytes; DTLS flights are cut to
- * NGX_WEBRTC_DTLS_MTU), and a fragmented datagram is mostly lost whole on
- * the way.  IP_PMTUDISC_PROBE sets DF without letting a learnt path MTU
- * fail the send.  It also spares the kernel the IP ID it draws for every
- * datagram that may be fragmented, from a shared hashed table: a cache
- * miss per packet, 2% of a worker forwarding to 2500 viewers.
+ * Linux sets DF on a UDP socket's datagrams by default but keeps the right
+ * to fragment them itself, so it draws an IP ID for each one from a shared
+ * hashed table: a cache miss per packet, 2% of a worker forwarding to 2500
+ * viewers.  With IP_PMTUDISC_PROBE it never fragments, and a datagram that
+ * cannot be fragmented gets ID 0 (RFC 6864).  Senders' packetizers size
+ * RTP for the internet (about 1200 bytes) and DTLS flights are cut at
+ * NGX_WEBRTC_DTLS_MTU; a datagram larger than the interface's MTU fails
+ * with EMSGSIZE and is skipped like any lost packet.  PROBE, not DO: a
+ * path MTU learnt from ICMP does not fail sends.
  */
 static void
 ngx_webrtc_udp_dont_fragment(int fd, int family, ngx_log_t *log)
@@ -165,8 +167,8 @@ ngx_webrtc_udp_dont_fragment(int fd, int family, ngx_log_t *log)
         == -1)
     {
         ngx_log_error(NGX_LOG_WARN, log, ngx_socket_errno,
-                      "webrtc: setsockopt(IP_MTU_DISCOVER) failed, "
-                      "datagrams may leave without DF");
+                      "webrtc: setsockopt(IP_MTU_DISCOVER, "
+                      "IP_PMTUDISC_PROBE) failed");
     }
 #endif
 }

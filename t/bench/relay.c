@@ -153,7 +153,7 @@ main(int argc, char **argv)
         return 1;
     }
 
-    /* DF on every datagram, as the module's worker sends them */
+    /* as the module's worker: no local fragmentation, no IP ID to draw */
     probe = IP_PMTUDISC_PROBE;
     (void) setsockopt(relay_fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe,
                       sizeof(int));
