@@ -160,6 +160,7 @@ typedef struct {
     ngx_rbtree_node_t           ufrags_sentinel;
     ngx_event_t                 sweep;
     ngx_event_t                 flush;       /* posted: send batch, wakes */
+    ngx_uint_t                  sent;        /* queued since the last read */
     ngx_connection_t           *wake;        /* our wake-up socket */
     ngx_rbtree_t                rooms;
     ngx_rbtree_node_t           rooms_sentinel;
@@ -229,6 +230,9 @@ void ngx_webrtc_viewer_fan_out(ngx_webrtc_lroom_t *room, ngx_uint_t source,
 void ngx_webrtc_viewer_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
     size_t len);
 void ngx_webrtc_viewer_tick(ngx_webrtc_session_t *s);
+
+/* ngx_webrtc_udp_in.c */
+void ngx_webrtc_udp_read_handler(ngx_event_t *rev);
 
 /* ngx_webrtc_udp.c */
 ngx_int_t ngx_webrtc_udp_open(ngx_cycle_t *cycle, ngx_webrtc_conf_t *conf);

@@ -6,9 +6,9 @@
 
 /*
  * The worker's UDP socket: bound in init_process to the base port plus the
- * worker number, read in batches with recvmmsg() from nginx's event loop,
- * demultiplexed by the first byte (RFC 7983), and the table of latched
- * peer addresses that routes DTLS and SRTP to their session.
+ * worker number (read by ngx_webrtc_udp_in.c), what the worker sends,
+ * batched for sendmmsg(), and the table of latched peer addresses that
+ * routes DTLS and SRTP to their session.
  */
 
 
@@ -19,7 +19,6 @@
 #include "ngx_webrtc_media.h"
 
 
-#define NGX_WEBRTC_UDP_BATCH    32
 #define NGX_WEBRTC_SEND_BATCH   64
 
 
@@ -36,16 +35,12 @@ static void ngx_webrtc_udp_flush_handler(ngx_event_t *ev);
 static void ngx_webrtc_udp_buffers(int fd, ngx_log_t *log);
 static void ngx_webrtc_udp_dont_fragment(int fd, int family, ngx_log_t *log);
 static void ngx_webrtc_udp_retry_handler(ngx_event_t *ev);
-static void ngx_webrtc_udp_read_handler(ngx_event_t *rev);
-static void ngx_webrtc_udp_dispatch(u_char *buf, size_t len,
-    struct sockaddr *sa, socklen_t salen, ngx_log_t *log);
 static uint32_t ngx_webrtc_udp_hash(struct sockaddr *sa, socklen_t len);
 static ngx_webrtc_session_t *ngx_webrtc_udp_lookup(ngx_rbtree_node_t *node,
     ngx_rbtree_node_t *sentinel, uint32_t hash, struct sockaddr *sa,
     socklen_t len);
 
 
-static u_char       ngx_webrtc_udp_bufs[NGX_WEBRTC_UDP_BATCH][NGX_WEBRTC_MTU];
 static ngx_event_t  ngx_webrtc_udp_retry;
 
 /* what goes out in this turn of the event loop, sent with sendmmsg() */
@@ -309,109 +304,6 @@ ngx_webrtc_udp_close(void)
 }
 
 
-static void
-ngx_webrtc_udp_read_handler(ngx_event_t *rev)
-{
-    int                      i, n;
-    ngx_connection_t        *c;
-    struct iovec             iov[NGX_WEBRTC_UDP_BATCH];
-    struct mmsghdr           msgs[NGX_WEBRTC_UDP_BATCH];
-    struct sockaddr_storage  addrs[NGX_WEBRTC_UDP_BATCH];
-
-    c = rev->data;
-
-    /* nginx's epoll is edge-triggered: read until the socket is empty */
-
-    for ( ;; ) {
-
-        for (i = 0; i < NGX_WEBRTC_UDP_BATCH; i++) {
-            iov[i].iov_base = ngx_webrtc_udp_bufs[i];
-            iov[i].iov_len = NGX_WEBRTC_MTU;
-
-            ngx_memzero(&msgs[i].msg_hdr, sizeof(struct msghdr));
-            msgs[i].msg_hdr.msg_name = &addrs[i];
-            msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_storage);
-            msgs[i].msg_hdr.msg_iov = &iov[i];
-            msgs[i].msg_hdr.msg_iovlen = 1;
-        }
-
-        n = recvmmsg(c->fd, msgs, NGX_WEBRTC_UDP_BATCH, 0, NULL);
-
-        if (n == -1) {
-            if (ngx_socket_errno != NGX_EAGAIN
-                && ngx_socket_errno != NGX_EINTR)
-            {
-                ngx_log_error(NGX_LOG_ERR, c->log, ngx_socket_errno,
-                              "webrtc: recvmmsg() failed");
-            }
-
-            break;
-        }
-
-        for (i = 0; i < n; i++) {
-            if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-                continue;
-            }
-
-            ngx_webrtc_udp_dispatch(ngx_webrtc_udp_bufs[i], msgs[i].msg_len,
-                                    (struct sockaddr *) &addrs[i],
-                                    msgs[i].msg_hdr.msg_namelen, c->log);
-        }
-
-        if (n < NGX_WEBRTC_UDP_BATCH) {
-            break;
-        }
-    }
-
-    if (ngx_handle_read_event(rev, 0) != NGX_OK) {
-        ngx_log_error(NGX_LOG_ALERT, c->log, 0,
-                      "webrtc: cannot re-arm the UDP read event");
-    }
-}
-
-
-static void
-ngx_webrtc_udp_dispatch(u_char *buf, size_t len, struct sockaddr *sa,
-    socklen_t salen, ngx_log_t *log)
-{
-    ngx_uint_t             type;
-    ngx_webrtc_session_t  *s;
-
-    if (len < 4) {
-        return;
-    }
-
-    /* RFC 7983: the first byte tells STUN, DTLS and SRTP apart */
-
-    type = ngx_webrtc_demux(buf, len);
-
-    if (type == NGX_WEBRTC_DEMUX_STUN) {
-        ngx_webrtc_ice_handle(buf, len, sa, salen, log);
-        return;
-    }
-
-    if (type == NGX_WEBRTC_DEMUX_OTHER) {
-        return;
-    }
-
-    /* only a peer that passed ICE may talk DTLS or SRTP to us */
-
-    s = ngx_webrtc_udp_find_addr(sa, salen);
-    if (s == NULL) {
-        return;
-    }
-
-    if (type == NGX_WEBRTC_DEMUX_DTLS) {
-        ngx_webrtc_dtls_handle(s, buf, len);
-        return;
-    }
-
-    /* SRTP or SRTCP: the session tells them apart the same way */
-
-    ngx_webrtc_session_handle_srtp(s, buf, len);
-}
-
-
 void
 ngx_webrtc_udp_send_to(struct sockaddr *sa, socklen_t salen, u_char *buf,
     size_t len)
@@ -429,6 +321,7 @@ ngx_webrtc_udp_send_to(struct sockaddr *sa, socklen_t salen, u_char *buf,
     }
 
     out = &ngx_webrtc_udp_out[ngx_webrtc_udp_nout++];
+    ngx_webrtc_worker.sent++;
 
     ngx_memcpy(&out->sa, sa, salen);
     out->salen = salen;

@@ -688,8 +688,15 @@ load_tick(int64_t now)
                 load_peer_send_check(p);
             }
 
+            /*
+             * RFC 3550 6.3.5: each interval drawn from 0.5 to 1.5 times
+             * the nominal one, as browsers do; without it the viewers,
+             * started by the same keyframe, would all report in one burst
+             */
+
             if (p->kind == KIND_VIEWER && p->t_first && now >= p->next_rr) {
-                p->next_rr = now + LOAD_RR;
+                p->next_rr = now + LOAD_RR / 2
+                             + (int64_t) (rand() % 1000) * (LOAD_RR / 1000);
                 load_viewer_report(p);
             }
             break;
