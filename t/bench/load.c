@@ -1508,8 +1508,9 @@ load_payload(load_peer_t *p, uint8_t *pkt, size_t len, int video,
 
 /*
  * A viewer's receiver report (RFC 3550 6.4.2) on the video it receives,
- * once a second from its first packet on, as browsers send them: the
- * server learns the viewer is alive and has its keys.
+ * about once a second from its first packet on (load_tick() draws the
+ * interval), as browsers send them: the server learns the viewer is alive
+ * and has its keys.
  */
 static void
 load_viewer_report(load_peer_t *p)
