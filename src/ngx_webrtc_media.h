@@ -160,7 +160,7 @@ typedef struct {
     ngx_rbtree_node_t           ufrags_sentinel;
     ngx_event_t                 sweep;
     ngx_event_t                 flush;       /* posted: send batch, wakes */
-    ngx_uint_t                  sent;        /* queued since the last read */
+    ngx_uint_t                  sends;       /* datagrams queued, ever */
     ngx_connection_t           *wake;        /* our wake-up socket */
     ngx_rbtree_t                rooms;
     ngx_rbtree_node_t           rooms_sentinel;

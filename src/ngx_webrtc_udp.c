@@ -321,7 +321,7 @@ ngx_webrtc_udp_send_to(struct sockaddr *sa, socklen_t salen, u_char *buf,
     }
 
     out = &ngx_webrtc_udp_out[ngx_webrtc_udp_nout++];
-    ngx_webrtc_worker.sent++;
+    ngx_webrtc_worker.sends++;
 
     ngx_memcpy(&out->sa, sa, salen);
     out->salen = salen;

@@ -34,6 +34,7 @@
 #define NGX_WEBRTC_UDP_BATCH    32
 #define NGX_WEBRTC_UDP_QUEUE    256          /* a power of 2 */
 #define NGX_WEBRTC_UDP_POLL     256
+#define NGX_WEBRTC_UDP_BUDGET   32768        /* datagrams sent per call */
 
 
 typedef struct {
@@ -60,16 +61,19 @@ static ngx_webrtc_udp_in_t  ngx_webrtc_udp_batch[NGX_WEBRTC_UDP_BATCH];
 static ngx_webrtc_udp_in_t  ngx_webrtc_udp_queue[NGX_WEBRTC_UDP_QUEUE];
 static ngx_uint_t           ngx_webrtc_udp_head;
 static ngx_uint_t           ngx_webrtc_udp_tail;
+static ngx_uint_t           ngx_webrtc_udp_read_at;  /* sends at last read */
 
 
 void
 ngx_webrtc_udp_read_handler(ngx_event_t *rev)
 {
     ngx_int_t             rc;
+    ngx_uint_t            start;
     ngx_connection_t     *c;
     ngx_webrtc_udp_in_t  *in;
 
     c = rev->data;
+    start = ngx_webrtc_worker.sends;
 
     /*
      * nginx's epoll is edge-triggered: go on until the socket is empty and
@@ -98,7 +102,21 @@ ngx_webrtc_udp_read_handler(ngx_event_t *rev)
         ngx_webrtc_udp_dispatch(in->data, in->len, &in->sa.sockaddr,
                                 in->salen, c->log);
 
-        if (ngx_webrtc_worker.sent < NGX_WEBRTC_UDP_POLL) {
+        /*
+         * A worker that media keeps busy (a keyframe for 2500 viewers is
+         * 80,000 datagrams) still lets its timers and HTTP connections
+         * run: after a budget of sends it goes on at the event loop's
+         * next turn.
+         */
+
+        if (ngx_webrtc_worker.sends - start >= NGX_WEBRTC_UDP_BUDGET) {
+            ngx_post_event(rev, &ngx_posted_next_events);
+            return;
+        }
+
+        if (ngx_webrtc_worker.sends - ngx_webrtc_udp_read_at
+            < NGX_WEBRTC_UDP_POLL)
+        {
             continue;
         }
 
@@ -144,7 +162,7 @@ ngx_webrtc_udp_read(ngx_connection_t *c)
         msgs[i].msg_hdr.msg_iovlen = 1;
     }
 
-    ngx_webrtc_worker.sent = 0;
+    ngx_webrtc_udp_read_at = ngx_webrtc_worker.sends;
 
     n = recvmmsg(c->fd, msgs, NGX_WEBRTC_UDP_BATCH, 0, NULL);
 
