@@ -36,6 +36,7 @@ import math
 import os
 import platform
 import re
+import resource
 import select
 import shutil
 import signal
@@ -99,8 +100,14 @@ def stop_all():
         stop(p, timeout=5)
 
 
+def no_core():
+    # a crashing server (Janus did once, at 2500 viewers) must not leave a
+    # core of a gigabyte in the working directory
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 def spawn(argv, **kw):
-    p = subprocess.Popen(argv, **kw)
+    p = subprocess.Popen(argv, preexec_fn=no_core, **kw)
     children.append(p)
     return p
 
