@@ -34,7 +34,7 @@
 #define NGX_WEBRTC_UDP_BATCH    32
 #define NGX_WEBRTC_UDP_QUEUE    256          /* a power of 2 */
 #define NGX_WEBRTC_UDP_POLL     256
-#define NGX_WEBRTC_UDP_BUDGET   32768        /* datagrams sent per call */
+#define NGX_WEBRTC_UDP_BUDGET   32768        /* sent + read per call */
 
 
 typedef struct {
@@ -62,6 +62,7 @@ static ngx_webrtc_udp_in_t  ngx_webrtc_udp_queue[NGX_WEBRTC_UDP_QUEUE];
 static ngx_uint_t           ngx_webrtc_udp_head;
 static ngx_uint_t           ngx_webrtc_udp_tail;
 static ngx_uint_t           ngx_webrtc_udp_read_at;  /* sends at last read */
+static ngx_uint_t           ngx_webrtc_udp_nread;    /* datagrams, ever */
 
 
 void
@@ -73,7 +74,7 @@ ngx_webrtc_udp_read_handler(ngx_event_t *rev)
     ngx_webrtc_udp_in_t  *in;
 
     c = rev->data;
-    start = ngx_webrtc_worker.sends;
+    start = ngx_webrtc_worker.sends + ngx_webrtc_udp_nread;
 
     /*
      * nginx's epoll is edge-triggered: go on until the socket is empty and
@@ -83,6 +84,20 @@ ngx_webrtc_udp_read_handler(ngx_event_t *rev)
     rc = NGX_OK;
 
     for ( ;; ) {
+
+        /*
+         * A worker that media keeps busy (a keyframe for 2500 viewers is
+         * 80,000 datagrams) or that a flood keeps reading still lets its
+         * timers and HTTP connections run: after a budget of datagrams
+         * sent and read it goes on at the event loop's next turn.
+         */
+
+        if (ngx_webrtc_worker.sends + ngx_webrtc_udp_nread - start
+            >= NGX_WEBRTC_UDP_BUDGET)
+        {
+            ngx_post_event(rev, &ngx_posted_next_events);
+            return;
+        }
 
         if (ngx_webrtc_udp_head == ngx_webrtc_udp_tail) {
             if (rc == NGX_DONE) {
@@ -101,18 +116,6 @@ ngx_webrtc_udp_read_handler(ngx_event_t *rev)
 
         ngx_webrtc_udp_dispatch(in->data, in->len, &in->sa.sockaddr,
                                 in->salen, c->log);
-
-        /*
-         * A worker that media keeps busy (a keyframe for 2500 viewers is
-         * 80,000 datagrams) still lets its timers and HTTP connections
-         * run: after a budget of sends it goes on at the event loop's
-         * next turn.
-         */
-
-        if (ngx_webrtc_worker.sends - start >= NGX_WEBRTC_UDP_BUDGET) {
-            ngx_post_event(rev, &ngx_posted_next_events);
-            return;
-        }
 
         if (ngx_webrtc_worker.sends - ngx_webrtc_udp_read_at
             < NGX_WEBRTC_UDP_POLL)
@@ -174,6 +177,8 @@ ngx_webrtc_udp_read(ngx_connection_t *c)
 
         return NGX_DONE;
     }
+
+    ngx_webrtc_udp_nread += n;
 
     for (i = 0; i < n; i++) {
         if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
