@@ -280,7 +280,7 @@ void ngx_webrtc_session_close(ngx_webrtc_session_t *s, const char *reason);
 ngx_int_t ngx_webrtc_session_connected(ngx_webrtc_session_t *s,
     ngx_uint_t gcm, u_char *keys, size_t keys_len);
 void ngx_webrtc_session_handle_srtp(ngx_webrtc_session_t *s, u_char *buf,
-    size_t len);
+    size_t len, ngx_uint_t rtcp);
 void ngx_webrtc_session_set_state(ngx_webrtc_session_t *s,
     ngx_uint_t state);
 ngx_int_t ngx_webrtc_session_request_keyframe(ngx_webrtc_session_t *s,

@@ -231,17 +231,17 @@ ngx_webrtc_session_connected(ngx_webrtc_session_t *s, ngx_uint_t gcm,
 }
 
 
+/* rtcp: the datagram's demux (RFC 5761) said SRTCP, not SRTP */
+
 void
 ngx_webrtc_session_handle_srtp(ngx_webrtc_session_t *s, u_char *buf,
-    size_t len)
+    size_t len, ngx_uint_t rtcp)
 {
     if (s->srtp == NULL || len < NGX_WEBRTC_RTP_HEADER_LEN) {
         return;
     }
 
-    /* RFC 5761: RTCP packet types 192..223 share the port with RTP */
-
-    if (buf[1] >= 192 && buf[1] <= 223) {
+    if (rtcp) {
         ngx_webrtc_session_handle_rtcp(s, buf, len);
 
     } else {

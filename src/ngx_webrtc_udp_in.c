@@ -46,9 +46,8 @@ typedef struct {
 
 
 static ngx_int_t ngx_webrtc_udp_read(ngx_connection_t *c);
-static ngx_uint_t ngx_webrtc_udp_is_control(u_char *buf, size_t len);
-static void ngx_webrtc_udp_dispatch(u_char *buf, size_t len,
-    struct sockaddr *sa, socklen_t salen, ngx_log_t *log);
+static void ngx_webrtc_udp_dispatch(ngx_webrtc_udp_in_t *in, ngx_uint_t type,
+    ngx_log_t *log);
 
 
 /*
@@ -114,8 +113,7 @@ ngx_webrtc_udp_read_handler(ngx_event_t *rev)
         in = &ngx_webrtc_udp_queue[ngx_webrtc_udp_head++
                                    & (NGX_WEBRTC_UDP_QUEUE - 1)];
 
-        ngx_webrtc_udp_dispatch(in->data, in->len, &in->sa.sockaddr,
-                                in->salen, c->log);
+        ngx_webrtc_udp_dispatch(in, NGX_WEBRTC_DEMUX_RTP, c->log);
 
         if (ngx_webrtc_worker.sends - ngx_webrtc_udp_read_at
             < NGX_WEBRTC_UDP_POLL)
@@ -142,14 +140,16 @@ ngx_webrtc_udp_read_handler(ngx_event_t *rev)
 
 
 /*
- * Reads a batch, handles its control datagrams at once and copies its RTP
- * to the queue, which has room for a batch.  NGX_DONE: the socket is
+ * Reads a batch, handles its control datagrams at once, drops what is
+ * neither (RFC 7983) and copies its RTP to the queue, which has room for a
+ * batch.  NGX_DONE: the socket is
  * empty (or failing), NGX_OK: it may not be.
  */
 static ngx_int_t
 ngx_webrtc_udp_read(ngx_connection_t *c)
 {
     int                   i, n;
+    ngx_uint_t            type;
     struct iovec          iov[NGX_WEBRTC_UDP_BATCH];
     struct mmsghdr        msgs[NGX_WEBRTC_UDP_BATCH];
     ngx_webrtc_udp_in_t  *in, *q;
@@ -181,7 +181,7 @@ ngx_webrtc_udp_read(ngx_connection_t *c)
     ngx_webrtc_udp_nread += n;
 
     for (i = 0; i < n; i++) {
-        if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+        if ((msgs[i].msg_hdr.msg_flags & MSG_TRUNC) || msgs[i].msg_len < 4) {
             continue;
         }
 
@@ -189,9 +189,14 @@ ngx_webrtc_udp_read(ngx_connection_t *c)
         in->salen = msgs[i].msg_hdr.msg_namelen;
         in->len = msgs[i].msg_len;
 
-        if (ngx_webrtc_udp_is_control(in->data, in->len)) {
-            ngx_webrtc_udp_dispatch(in->data, in->len, &in->sa.sockaddr,
-                                    in->salen, c->log);
+        type = ngx_webrtc_demux(in->data, in->len);
+
+        if (type == NGX_WEBRTC_DEMUX_OTHER) {
+            continue;
+        }
+
+        if (type != NGX_WEBRTC_DEMUX_RTP) {
+            ngx_webrtc_udp_dispatch(in, type, c->log);
             continue;
         }
 
@@ -208,52 +213,32 @@ ngx_webrtc_udp_read(ngx_connection_t *c)
 }
 
 
-/* RFC 7983: all but RTP is control, and so is what no one will take */
-
-static ngx_uint_t
-ngx_webrtc_udp_is_control(u_char *buf, size_t len)
-{
-    return len < 4 || ngx_webrtc_demux(buf, len) != NGX_WEBRTC_DEMUX_RTP;
-}
-
+/* type: what the first byte said (RFC 7983), STUN, DTLS, RTP or RTCP */
 
 static void
-ngx_webrtc_udp_dispatch(u_char *buf, size_t len, struct sockaddr *sa,
-    socklen_t salen, ngx_log_t *log)
+ngx_webrtc_udp_dispatch(ngx_webrtc_udp_in_t *in, ngx_uint_t type,
+    ngx_log_t *log)
 {
-    ngx_uint_t             type;
     ngx_webrtc_session_t  *s;
 
-    if (len < 4) {
-        return;
-    }
-
-    /* RFC 7983: the first byte tells STUN, DTLS and SRTP apart */
-
-    type = ngx_webrtc_demux(buf, len);
-
     if (type == NGX_WEBRTC_DEMUX_STUN) {
-        ngx_webrtc_ice_handle(buf, len, sa, salen, log);
-        return;
-    }
-
-    if (type == NGX_WEBRTC_DEMUX_OTHER) {
+        ngx_webrtc_ice_handle(in->data, in->len, &in->sa.sockaddr, in->salen,
+                              log);
         return;
     }
 
     /* only a peer that passed ICE may talk DTLS or SRTP to us */
 
-    s = ngx_webrtc_udp_find_addr(sa, salen);
+    s = ngx_webrtc_udp_find_addr(&in->sa.sockaddr, in->salen);
     if (s == NULL) {
         return;
     }
 
     if (type == NGX_WEBRTC_DEMUX_DTLS) {
-        ngx_webrtc_dtls_handle(s, buf, len);
+        ngx_webrtc_dtls_handle(s, in->data, in->len);
         return;
     }
 
-    /* SRTP or SRTCP: the session tells them apart the same way */
-
-    ngx_webrtc_session_handle_srtp(s, buf, len);
+    ngx_webrtc_session_handle_srtp(s, in->data, in->len,
+                                   type == NGX_WEBRTC_DEMUX_RTCP);
 }

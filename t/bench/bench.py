@@ -467,21 +467,29 @@ def cpu_per_packet(w):
     return w["server_cpu_s"] / w["received"] * 1e9
 
 
+def srtp_cost(path, profile, ns):
+    """{N: ns per srtp_protect() with N sessions}, from t/bench/srtp_cost.c
+    run on the server's core; {} if it cannot run."""
+    try:
+        res = subprocess.run(["taskset", "-c", SERVER_CPU, path, profile]
+                             + [str(n) for n in ns],
+                             capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    ns_per = {}
+    for line in res.stdout.splitlines():
+        m = re.match(r"\w+ N=(\d+): (\d+) ns", line)
+        if m:
+            ns_per[int(m.group(1))] = int(m.group(2))
+    return ns_per
+
+
 def host_speed(out):
     """ns per srtp_protect() with 10 sessions on the server's core, now
-    (srtp_cost, a third of a second). The VM's host runs the same binary
-    at 547 ns on one minute and 971 on another: a scenario measured on a
-    slow host reads slow, and this says which ones were."""
-    path = os.path.join(out, "srtp_cost")
-    if not os.path.exists(path):
-        return None
-    try:
-        res = subprocess.run(["taskset", "-c", SERVER_CPU, path, "gcm", "10"],
-                             capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    m = re.search(r"N=10: (\d+) ns", res.stdout)
-    return int(m.group(1)) if m else None
+    (a third of a second). The VM's host runs the same binary at 547 ns on
+    one minute and 971 on another: a scenario measured on a slow host
+    reads slow, and this says which ones were."""
+    return srtp_cost(os.path.join(out, "srtp_cost"), "gcm", [10]).get(10)
 
 
 def scenario(args, kind, n, profile, q, hint):
@@ -840,14 +848,7 @@ def srtp_alone(out, ns, profiles):
         if not os.path.exists(path):
             continue
         for p in profiles:
-            res = subprocess.run(
-                ["taskset", "-c", SERVER_CPU, path, p] + [str(n) for n in ns],
-                capture_output=True, text=True, timeout=300)
-            ns_per = {}
-            for line in res.stdout.splitlines():
-                m = re.match(r"\w+ N=(\d+): (\d+) ns", line)
-                if m:
-                    ns_per[int(m.group(1))] = int(m.group(2))
+            ns_per = srtp_cost(path, p, ns)
             rows.append({"libsrtp2": name, "profile": p, "ns": ns_per})
             log("srtp_protect alone, %s libsrtp2, %s: %s"
                 % (name, p, ns_per))
