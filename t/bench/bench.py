@@ -24,7 +24,9 @@ for the relay's pre-shared keys) and measures:
     /proc over a window at 50% of the module's maximum rate)
   - added delay p50/p99 at 50% and 90% of the maximum rate
   - resident memory per viewer (RSS growth while N viewers join / N)
-  - viewer sessions set up per second and the time to first media
+  - viewer sessions set up per second and the time to first media, and
+    the server's CPU time per session set up (utime + stime from the first
+    POST to the last viewer up, the light media of the setup included)
   - the host's speed before and after each scenario (srtp_cost), since
     the VM's host runs the same code at different speeds over a run
 
@@ -618,8 +620,8 @@ def table(results, meta):
     head = ["N", "SRTP", "max fwd pps", "x nominal", "/relay",
             "CPU ns/pkt", "/relay", "/Janus",
             "delay@50% p50/p99 us", "relay", "delay@90% p50/p99 us", "relay",
-            "KB/viewer", "/Janus", "sessions/s", "connect/media/video ms",
-            "host ns"]
+            "KB/viewer", "/Janus", "sessions/s", "setup CPU us",
+            "connect/media/video ms", "host ns"]
     for n in ns:
         for p in profiles:
             m = by.get(("module", n, p))
@@ -664,6 +666,7 @@ def table(results, meta):
                 fmt(ratio(m.get("kb_per_viewer"), ja.get("kb_per_viewer")),
                     "%.2f"),
                 fmt(s.get("sessions_per_s")),
+                fmt(s.get("server_cpu_us_per_session")),
                 "%s/%s/%s" % (fmt(s.get("connect_p50_ms")),
                               fmt(s.get("first_media_p50_ms")),
                               fmt(s.get("first_video_p50_ms"))),
@@ -690,7 +693,8 @@ def table(results, meta):
         if r["server"] in ("module", "module2"):
             continue
         s = r.get("setup", {})
-        ref.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        ref.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+                   % (
             r["server"], r["viewers"], r.get("srtp", r["profile"]),
             fmt(r.get("max_fwd_pps")) + ("*" if r.get("max_gen_limited")
                                          else ""),
@@ -700,13 +704,15 @@ def table(results, meta):
             fmt(r.get("kb_per_viewer"), "%.1f"),
             # the relay's viewers only say hello: no setup to speak of
             fmt(s.get("sessions_per_s")) if r["server"] != "relay" else "-",
+            fmt(s.get("server_cpu_us_per_session"))
+            if r["server"] != "relay" else "-",
             host(r), r.get("error", "")))
     if ref:
         out.append("")
         out.append("| peer | N | SRTP | max fwd pps | CPU ns/pkt | "
-                   "delay@50% p50/p99 us | KB/viewer | sessions/s | host ns | "
-                   "note |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|")
+                   "delay@50% p50/p99 us | KB/viewer | sessions/s | "
+                   "setup CPU us | host ns | note |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|")
         out.extend(ref)
 
     # two workers against one, the same room

@@ -168,6 +168,8 @@ static int            load_setup_conc;
 static int            load_setup_first;     /* first index of this setup */
 static int64_t        load_setup_start;
 static int64_t        load_setup_last_up;
+static uint64_t       load_setup_ticks0;    /* the server's CPU at start */
+static uint64_t       load_setup_ticks;     /* ... when the last came up */
 static int64_t        load_setup_all_in;
 static int            load_nviewers;        /* opened so far */
 static int            load_up;
@@ -779,9 +781,10 @@ load_stdin(void)
 static void
 load_command(char *line)
 {
-    int     n, c;
-    double  d;
-    char    tag[64];
+    int       n, c;
+    double    d;
+    char      tag[64];
+    uint64_t  sys;
 
     if (sscanf(line, "setup %d %d", &n, &c) == 2) {
         if (n <= 0 || load_npeers + n > LOAD_MAX_PEERS || c <= 0) {
@@ -795,6 +798,8 @@ load_command(char *line)
         load_setup_first = load_npeers;
         load_setup_start = load_now();
         load_setup_last_up = 0;
+        load_setup_ticks0 = load_server_ticks(&sys);
+        load_setup_ticks = load_setup_ticks0;
         load_setup_all_in = 0;
         load_busy = 1;
         return;
@@ -1013,7 +1018,8 @@ load_viewer_http(load_peer_t *p, uint32_t events)
 void
 load_peer_up(load_peer_t *p)
 {
-    int64_t  now;
+    int64_t   now;
+    uint64_t  sys;
 
     now = load_now();
 
@@ -1033,6 +1039,7 @@ load_peer_up(load_peer_t *p)
     load_up++;
     load_inflight--;
     load_setup_last_up = now;
+    load_setup_ticks = load_server_ticks(&sys);
 }
 
 
@@ -1167,14 +1174,18 @@ load_setup_check(int64_t now)
            "\"first_media_p50_ms\":%.1f,\"first_media_p99_ms\":%.1f,"
            "\"first_video_p50_ms\":%.1f,\"first_video_p99_ms\":%.1f,"
            "\"no_media\":%d,\"no_video\":%d,\"video_not_keyframe\":%llu,"
-           "\"plis\":%llu,\"server_rss_kb\":%ld}\n",
+           "\"plis\":%llu,\"server_rss_kb\":%ld,"
+           "\"server_cpu_us_per_session\":%.0f}\n",
            load_up, first, load_failed, secs, secs > 0 ? first / secs : 0,
            load_pct_ms(tup, nu, 50), load_pct_ms(tup, nu, 99),
            load_pct_ms(ttfm, n, 50), load_pct_ms(ttfm, n, 99),
            load_pct_ms(ttfv, nv, 50), load_pct_ms(ttfv, nv, 99),
            first - n, first - nv, (unsigned long long) load_first_not_key,
            (unsigned long long) load_plis,
-           load_server_rss());
+           load_server_rss(),
+           first ? (double) (load_setup_ticks - load_setup_ticks0)
+                   / sysconf(_SC_CLK_TCK) / first * 1e6
+                 : 0);
 
     free(ttfm);
     free(ttfv);
