@@ -183,7 +183,10 @@ soak: build
 	cd $(TOP)/t && NGX_WEBRTC_MODULE=$(MODULE) SOAK_MINUTES=$(SOAK_MINUTES) \
 	    $(PYTHON) soak.py
 
+# test_whep_fanout.py drives the benchmark's load generator
 e2e: build
+	$(MAKE) -C $(TOP)/t/bench $(BUILD)/bench/webrtc_load \
+	    SRTP_PREFIX=$(SRTP_PREFIX)
 	cd $(TOP)/t && $(E2E_ENV) NGX_WEBRTC_MODULE=$(MODULE) \
 	    $(PYTHON) -m pytest -v -x .
 

@@ -62,6 +62,7 @@ MODULE_ORDER = [
     "test_whep_loss",
     "test_whep_chromium",
     "test_whep_rtcp",
+    "test_whep_fanout",
     "test_room_signaling",
     "test_room_aiortc",
     "test_room_chromium",

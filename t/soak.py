@@ -18,10 +18,7 @@ Not part of `make test`: it takes its minutes.
 """
 
 import asyncio
-import json
 import os
-import select
-import subprocess
 import sys
 import time
 
@@ -29,14 +26,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import conftest                                   # noqa: E402
+from load_client import Load                      # noqa: E402
 from webrtc_client import WhepViewer              # noqa: E402
 
 MINUTES = float(os.environ.get("SOAK_MINUTES", "10"))
 VIEWERS = int(os.environ.get("SOAK_VIEWERS", "50"))
 LOSS = 2
-LOAD = os.environ.get("SOAK_LOAD",
-                      os.path.join(HERE, "..", "build", "bench",
-                                   "webrtc_load"))
 
 
 def worker_figures(srv):
@@ -51,38 +46,6 @@ def worker_figures(srv):
             continue
         out[pid] = (rss, fds)
     return out
-
-
-class Load:
-    def __init__(self, srv):
-        self.proc = subprocess.Popen(
-            [LOAD, "--target", "whep", "--port", str(srv.http_port),
-             "--token", "demo", "--room", "soak", "--progress", "0"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, text=True, bufsize=1)
-
-    def cmd(self, line, want, timeout=120):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            r, _, _ = select.select([self.proc.stdout], [], [], 1)
-            if not r:
-                continue
-            ev = json.loads(self.proc.stdout.readline() or "{}")
-            if ev.get("event") == want:
-                return ev
-            if ev.get("event") == "error":
-                raise RuntimeError(ev)
-        raise RuntimeError("no %s from the load generator" % want)
-
-    def close(self):
-        try:
-            self.proc.stdin.write("quit\n")
-            self.proc.stdin.flush()
-            self.proc.wait(10)
-        except (OSError, subprocess.TimeoutExpired):
-            self.proc.kill()
 
 
 async def churn(srv, stop, counts):
@@ -119,7 +82,7 @@ async def main():
     samples = []
     counts = {"joined": 0, "left": 0, "failed": 0, "rtp": 0}
     try:
-        load = Load(srv)
+        load = Load(srv, "soak")
         ev = load.cmd("setup %d 10" % VIEWERS, "setup")
         print("soak: %d viewers up (%s)" % (ev.get("viewers", 0), ev),
               flush=True)
