@@ -597,6 +597,17 @@ def fmt(v, spec="%.0f", none="-"):
     return none if v is None else spec % v
 
 
+# /proc counts CPU time in clock ticks (10 ms): the setup's CPU per session
+# is shown once the setup took 10 of them (10 viewers take 1)
+SETUP_CPU_MIN_S = 0.1
+
+
+def setup_cpu(s):
+    if s.get("server_cpu_s", 0) < SETUP_CPU_MIN_S:
+        return None
+    return s.get("server_cpu_us_per_session")
+
+
 def host(r):
     """The host's speed before/after a scenario, ns per srtp_protect()."""
     h = r.get("host_ns") or []
@@ -666,7 +677,7 @@ def table(results, meta):
                 fmt(ratio(m.get("kb_per_viewer"), ja.get("kb_per_viewer")),
                     "%.2f"),
                 fmt(s.get("sessions_per_s")),
-                fmt(s.get("server_cpu_us_per_session")),
+                fmt(setup_cpu(s)),
                 "%s/%s/%s" % (fmt(s.get("connect_p50_ms")),
                               fmt(s.get("first_media_p50_ms")),
                               fmt(s.get("first_video_p50_ms"))),
@@ -704,8 +715,7 @@ def table(results, meta):
             fmt(r.get("kb_per_viewer"), "%.1f"),
             # the relay's viewers only say hello: no setup to speak of
             fmt(s.get("sessions_per_s")) if r["server"] != "relay" else "-",
-            fmt(s.get("server_cpu_us_per_session"))
-            if r["server"] != "relay" else "-",
+            fmt(setup_cpu(s)) if r["server"] != "relay" else "-",
             host(r), r.get("error", "")))
     if ref:
         out.append("")

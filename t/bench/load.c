@@ -1175,7 +1175,7 @@ load_setup_check(int64_t now)
            "\"first_video_p50_ms\":%.1f,\"first_video_p99_ms\":%.1f,"
            "\"no_media\":%d,\"no_video\":%d,\"video_not_keyframe\":%llu,"
            "\"plis\":%llu,\"server_rss_kb\":%ld,"
-           "\"server_cpu_us_per_session\":%.0f}\n",
+           "\"server_cpu_s\":%.2f,\"server_cpu_us_per_session\":%.0f}\n",
            load_up, first, load_failed, secs, secs > 0 ? first / secs : 0,
            load_pct_ms(tup, nu, 50), load_pct_ms(tup, nu, 99),
            load_pct_ms(ttfm, n, 50), load_pct_ms(ttfm, n, 99),
@@ -1183,6 +1183,8 @@ load_setup_check(int64_t now)
            first - n, first - nv, (unsigned long long) load_first_not_key,
            (unsigned long long) load_plis,
            load_server_rss(),
+           (double) (load_setup_ticks - load_setup_ticks0)
+           / sysconf(_SC_CLK_TCK),
            first ? (double) (load_setup_ticks - load_setup_ticks0)
                    / sysconf(_SC_CLK_TCK) / first * 1e6
                  : 0);
