@@ -143,6 +143,10 @@ def test_dead_path_is_reaped(nginx_factory, nft_loss, report):
             n0 = len(other.numbers())
             await asyncio.sleep(1.0)
             res["other"] = len(other.numbers()) - n0
+            # what is left ends now, not at its consent timeout: nginx can
+            # then exit at once (and check for leaks)
+            await other.delete()
+            await pub.delete()
         finally:
             nft_loss.remove()
             await other.close()

@@ -276,6 +276,9 @@ def test_whip_and_whep_meet_rooms(nginx_factory, report):
                              20, "the WHEP viewer to decode alice")
             report("WHEP viewer of stage~%s decoded %d of alice's frames"
                    % (alice.id, len(viewer.numbers())))
+            # a viewer's session outlives its DTLS close until its consent
+            # expires: DELETE, so that nginx can exit (and check for leaks)
+            await viewer.delete()
 
             # the WHIP publisher leaves: the room hears it
             await whip.delete()
