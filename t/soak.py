@@ -24,6 +24,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "bench"))
 
 import conftest                                   # noqa: E402
 from load_client import Load                      # noqa: E402

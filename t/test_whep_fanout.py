@@ -16,10 +16,15 @@ their consent expires.
 The aiortc and Chromium tests check a few viewers decode; this one checks
 many viewers and the path between workers under a steady load."""
 
+import os
+import sys
 import time
 
 from conftest import wait_for
-from load_client import Load
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "bench"))
+from load_client import Load  # noqa: E402
 
 VIEWERS = 200
 RATE = 1.0          # the nominal stream

@@ -42,7 +42,6 @@ import os
 import platform
 import re
 import resource
-import select
 import shutil
 import signal
 import socket
@@ -51,6 +50,9 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from load_client import read_event  # noqa: E402
 
 HTTP_PORT = 28480
 MEDIA_PORT = 28500
@@ -256,27 +258,7 @@ class Gen:
         self.dirty = False
 
     def event(self, kinds, timeout):
-        deadline = time.time() + timeout
-        while True:
-            left = deadline - time.time()
-            if left <= 0:
-                raise RuntimeError("no %s from the generator in %.0f s"
-                                   % ("/".join(kinds), timeout))
-            r, _, _ = select.select([self.proc.stdout], [], [], left)
-            if not r:
-                continue
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError("the generator exited (%s)"
-                                   % self.proc.poll())
-            try:
-                ev = json.loads(line)
-            except ValueError:
-                continue
-            if ev.get("event") in kinds:
-                return ev
-            if ev.get("event") == "error":
-                raise RuntimeError("generator: " + line.strip())
+        return read_event(self.proc, kinds, timeout)
 
     def send(self, line):
         self.proc.stdin.write(line + "\n")
@@ -603,9 +585,10 @@ SETUP_CPU_MIN_S = 0.1
 
 
 def setup_cpu(s):
-    if s.get("server_cpu_s", 0) < SETUP_CPU_MIN_S:
+    """The server's CPU per session set up, us."""
+    if s.get("server_cpu_s", 0) < SETUP_CPU_MIN_S or not s.get("new"):
         return None
-    return s.get("server_cpu_us_per_session")
+    return s["server_cpu_s"] / s["new"] * 1e6
 
 
 def host(r):

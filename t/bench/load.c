@@ -781,10 +781,9 @@ load_stdin(void)
 static void
 load_command(char *line)
 {
-    int       n, c;
-    double    d;
-    char      tag[64];
-    uint64_t  sys;
+    int     n, c;
+    double  d;
+    char    tag[64];
 
     if (sscanf(line, "setup %d %d", &n, &c) == 2) {
         if (n <= 0 || load_npeers + n > LOAD_MAX_PEERS || c <= 0) {
@@ -798,7 +797,7 @@ load_command(char *line)
         load_setup_first = load_npeers;
         load_setup_start = load_now();
         load_setup_last_up = 0;
-        load_setup_ticks0 = load_server_ticks(&sys);
+        load_setup_ticks0 = load_server_ticks(NULL);
         load_setup_ticks = load_setup_ticks0;
         load_setup_all_in = 0;
         load_busy = 1;
@@ -1018,8 +1017,7 @@ load_viewer_http(load_peer_t *p, uint32_t events)
 void
 load_peer_up(load_peer_t *p)
 {
-    int64_t   now;
-    uint64_t  sys;
+    int64_t  now;
 
     now = load_now();
 
@@ -1039,7 +1037,7 @@ load_peer_up(load_peer_t *p)
     load_up++;
     load_inflight--;
     load_setup_last_up = now;
-    load_setup_ticks = load_server_ticks(&sys);
+    load_setup_ticks = load_server_ticks(NULL);
 }
 
 
@@ -1175,7 +1173,7 @@ load_setup_check(int64_t now)
            "\"first_video_p50_ms\":%.1f,\"first_video_p99_ms\":%.1f,"
            "\"no_media\":%d,\"no_video\":%d,\"video_not_keyframe\":%llu,"
            "\"plis\":%llu,\"server_rss_kb\":%ld,"
-           "\"server_cpu_s\":%.2f,\"server_cpu_us_per_session\":%.0f}\n",
+           "\"server_cpu_s\":%.2f}\n",
            load_up, first, load_failed, secs, secs > 0 ? first / secs : 0,
            load_pct_ms(tup, nu, 50), load_pct_ms(tup, nu, 99),
            load_pct_ms(ttfm, n, 50), load_pct_ms(ttfm, n, 99),
@@ -1184,10 +1182,7 @@ load_setup_check(int64_t now)
            (unsigned long long) load_plis,
            load_server_rss(),
            (double) (load_setup_ticks - load_setup_ticks0)
-           / sysconf(_SC_CLK_TCK),
-           first ? (double) (load_setup_ticks - load_setup_ticks0)
-                   / sysconf(_SC_CLK_TCK) / first * 1e6
-                 : 0);
+           / sysconf(_SC_CLK_TCK));
 
     free(ttfm);
     free(ttfv);
@@ -2191,21 +2186,25 @@ load_udp_rcvbuf_errors(void)
 }
 
 
-/* the server's workers together */
+/* the server's workers together; sys: their stime, or NULL */
 
 static uint64_t
 load_server_ticks(uint64_t *sys)
 {
     int       i;
-    uint64_t  ticks, s;
+    uint64_t  ticks, s, stime;
 
     ticks = 0;
-    *sys = 0;
+    stime = 0;
 
     for (i = 0; i < load_conf.server_npids; i++) {
         s = 0;
         ticks += load_proc_ticks(load_conf.server_pid[i], &s);
-        *sys += s;
+        stime += s;
+    }
+
+    if (sys) {
+        *sys = stime;
     }
 
     return ticks;
