@@ -294,7 +294,16 @@ ngx_webrtc_viewer_forward(ngx_webrtc_sub_t *sub, ngx_uint_t source,
             out->ts_delta = out->last_ts + (gap ? gap : 1) - h->ts;
 
         } else {
-            out->seq_delta = (uint16_t) (ngx_webrtc_random_ssrc() - h->seq);
+            /*
+             * The first number is random but under 2^15, as browsers
+             * choose theirs: the sequence wraps (and SRTP's rollover
+             * counter with it) only after 32,768 packets, so a viewer
+             * whose first packets were lost still counts the same
+             * rollovers as we do (RFC 3711, 3.3.1).
+             */
+
+            out->seq_delta = (uint16_t) ((ngx_webrtc_random_ssrc() & 0x7fff)
+                                         - h->seq);
             out->ts_delta = ngx_webrtc_random_ssrc() - h->ts;
             out->last_seq = (uint16_t) (h->seq + out->seq_delta - 1);
             out->started = 1;

@@ -1343,8 +1343,16 @@ load_rtp(load_peer_t *p, uint8_t *buf, size_t len, int64_t rx_real)
 
         if (s == STREAM_VIDEO) {
             p->t_first_video = now;
-            sample = 1;
         }
+
+        /*
+         * A stream's first packet is decrypted whatever its number: libsrtp2
+         * takes its rollover counter as 0 at the first packet it decrypts,
+         * as the sender did at the first it encrypted; a first sample after
+         * the sequence wrapped would be off by one rollover for good.
+         */
+
+        sample = 1;
 
     } else {
         delta = (int16_t) (seq - (uint16_t) rx->ext_max);
