@@ -94,6 +94,15 @@ struct ngx_webrtc_sub_s {
 };
 
 
+/* a decrypted packet of one of a room's sources, for the viewers */
+typedef struct {
+    ngx_webrtc_rtp_header_t     h;
+    u_char                     *pkt;
+    u_char                      source;
+    u_char                      keyframe;
+} ngx_webrtc_fan_t;
+
+
 /* a room as one worker sees it: its local sessions */
 struct ngx_webrtc_lroom_s {
     ngx_str_node_t              node;        /* by name */
@@ -217,6 +226,7 @@ void ngx_webrtc_room_sender_report(ngx_webrtc_session_t *s,
     ngx_uint_t track, uint64_t ntp, uint32_t rtp_ts);
 void ngx_webrtc_room_ask_keyframe(ngx_webrtc_lroom_t *room,
     ngx_uint_t source);
+void ngx_webrtc_room_fan_out(void);
 void ngx_webrtc_room_wake(void);
 void ngx_webrtc_wake(ngx_uint_t proc);
 void ngx_webrtc_room_exit_worker(void);
@@ -225,8 +235,8 @@ void ngx_webrtc_room_exit_worker(void);
 ngx_int_t ngx_webrtc_viewer_init(ngx_webrtc_session_t *s);
 void ngx_webrtc_viewer_leave(ngx_webrtc_session_t *s);
 void ngx_webrtc_viewer_restart(ngx_webrtc_session_t *s);
-void ngx_webrtc_viewer_fan_out(ngx_webrtc_lroom_t *room, ngx_uint_t source,
-    ngx_webrtc_rtp_header_t *h, u_char *pkt, ngx_uint_t keyframe);
+void ngx_webrtc_viewer_fan_out(ngx_webrtc_lroom_t *room,
+    ngx_webrtc_fan_t *pkts, ngx_uint_t n);
 void ngx_webrtc_viewer_handle_rtcp(ngx_webrtc_session_t *s, u_char *buf,
     size_t len);
 void ngx_webrtc_viewer_tick(ngx_webrtc_session_t *s);

@@ -11,6 +11,15 @@
  * Workers that have viewers of the room but not its publisher are woken
  * through their wake-up socket once per receive batch, read the ring from
  * where they left off, and encrypt for their own viewers.
+ *
+ * Either way the packets go to the viewers in batches, each viewer taking
+ * the whole batch in turn (ngx_webrtc_viewer_fan_out()).  A batch closes
+ * when it has NGX_WEBRTC_FAN_BATCH packets, when it would make some
+ * NGX_WEBRTC_FAN_SENDS datagrams (so that the worker still reads its
+ * socket every few milliseconds), and, for the publisher's own worker,
+ * when the input queue runs dry or the socket is to be read again: the
+ * packets of a batch point into the input queue, and a control datagram
+ * read meanwhile could change the room's viewers.
  */
 
 
@@ -23,11 +32,23 @@
 #include "ngx_webrtc_media.h"
 
 
+#define NGX_WEBRTC_FAN_BATCH        16       /* packets */
+#define NGX_WEBRTC_FAN_SENDS        16384    /* datagrams */
+
+
 static ngx_webrtc_lroom_t *ngx_webrtc_room_find(ngx_str_t *name);
 static void ngx_webrtc_room_wake_handler(ngx_event_t *rev);
 static void ngx_webrtc_room_read_rings(ngx_webrtc_lroom_t *room);
+static ngx_uint_t ngx_webrtc_room_batch(ngx_webrtc_lroom_t *room);
 static socklen_t ngx_webrtc_room_wake_addr(struct sockaddr_un *sun,
     ngx_pid_t pid);
+
+
+/* the publishers' packets read since the last fan-out, and their rooms */
+static ngx_webrtc_fan_t     ngx_webrtc_room_pending[NGX_WEBRTC_FAN_BATCH];
+static ngx_webrtc_lroom_t  *ngx_webrtc_room_pending_room[NGX_WEBRTC_FAN_BATCH];
+static ngx_uint_t           ngx_webrtc_room_npending;
+static ngx_uint_t           ngx_webrtc_room_pending_sends;
 
 
 /*
@@ -185,8 +206,16 @@ ngx_webrtc_room_get(ngx_webrtc_room_t *shared)
 static void
 ngx_webrtc_room_put(ngx_webrtc_lroom_t *room)
 {
+    ngx_uint_t  i;
+
     if (--room->refs) {
         return;
+    }
+
+    for (i = 0; i < ngx_webrtc_room_npending; i++) {
+        if (ngx_webrtc_room_pending_room[i] == room) {
+            ngx_webrtc_room_pending_room[i] = NULL;
+        }
     }
 
     ngx_rbtree_delete(&ngx_webrtc_worker.rooms, &room->node.node);
@@ -315,19 +344,23 @@ ngx_webrtc_room_unsubscribe(ngx_webrtc_sub_t *sub)
 
 /*
  * A decrypted packet of the room's publisher: into the ring for the other
- * workers and for NACKs, and straight to this worker's viewers.
+ * workers and for NACKs, and into the batch for this worker's viewers.
+ * pkt must stay as it is until ngx_webrtc_room_fan_out().
  */
 void
 ngx_webrtc_room_publish(ngx_webrtc_session_t *s, ngx_uint_t source,
     ngx_webrtc_rtp_header_t *h, u_char *pkt, size_t len)
 {
     ngx_uint_t            keyframe;
+    ngx_webrtc_fan_t     *fan;
     ngx_webrtc_lroom_t   *room;
     ngx_webrtc_source_t  *src;
 
     room = s->room;
 
-    if (room == NULL || source >= room->shared->nsources) {
+    if (room == NULL || source >= room->shared->nsources
+        || source >= NGX_WEBRTC_MAX_TRACKS)
+    {
         return;
     }
 
@@ -357,7 +390,72 @@ ngx_webrtc_room_publish(ngx_webrtc_session_t *s, ngx_uint_t source,
         }
     }
 
-    ngx_webrtc_viewer_fan_out(room, source, h, pkt, keyframe);
+    if (room->nviewers == 0) {
+        return;
+    }
+
+    ngx_webrtc_room_pending_room[ngx_webrtc_room_npending] = room;
+    fan = &ngx_webrtc_room_pending[ngx_webrtc_room_npending++];
+
+    fan->h = *h;
+    fan->pkt = pkt;
+    fan->source = (u_char) source;
+    fan->keyframe = (u_char) keyframe;
+
+    ngx_webrtc_room_pending_sends += room->nviewers;
+
+    /* as ngx_webrtc_room_batch() counts: no room for another packet */
+
+    if (ngx_webrtc_room_npending == NGX_WEBRTC_FAN_BATCH
+        || ngx_webrtc_room_pending_sends + room->nviewers
+           > NGX_WEBRTC_FAN_SENDS)
+    {
+        ngx_webrtc_room_fan_out();
+    }
+}
+
+
+/* the pending packets to the viewers, room by room, in order */
+void
+ngx_webrtc_room_fan_out(void)
+{
+    ngx_uint_t           i, k, n;
+    ngx_webrtc_fan_t     batch[NGX_WEBRTC_FAN_BATCH];
+    ngx_webrtc_lroom_t  *room;
+
+    for (i = 0; i < ngx_webrtc_room_npending; i++) {
+        room = ngx_webrtc_room_pending_room[i];
+
+        if (room == NULL) {
+            continue;
+        }
+
+        n = 0;
+
+        for (k = i; k < ngx_webrtc_room_npending; k++) {
+            if (ngx_webrtc_room_pending_room[k] == room) {
+                ngx_webrtc_room_pending_room[k] = NULL;
+                batch[n++] = ngx_webrtc_room_pending[k];
+            }
+        }
+
+        ngx_webrtc_viewer_fan_out(room, batch, n);
+    }
+
+    ngx_webrtc_room_npending = 0;
+    ngx_webrtc_room_pending_sends = 0;
+}
+
+
+/* how many packets a batch for the room's viewers may hold: at least 1 */
+static ngx_uint_t
+ngx_webrtc_room_batch(ngx_webrtc_lroom_t *room)
+{
+    ngx_uint_t  n;
+
+    n = NGX_WEBRTC_FAN_SENDS / ngx_max(room->nviewers, 1);
+
+    return ngx_max(ngx_min(n, NGX_WEBRTC_FAN_BATCH), 1);
 }
 
 
@@ -481,13 +579,16 @@ ngx_webrtc_room_wake_handler(ngx_event_t *rev)
 static void
 ngx_webrtc_room_read_rings(ngx_webrtc_lroom_t *room)
 {
-    ngx_int_t                 rc;
-    ngx_uint_t                i;
-    ngx_webrtc_source_t      *src;
-    ngx_webrtc_rtp_header_t   h;
-    ngx_webrtc_ring_slot_t    slot;
+    ngx_int_t                      rc;
+    ngx_uint_t                     i, n, max;
+    ngx_webrtc_fan_t               batch[NGX_WEBRTC_FAN_BATCH];
+    ngx_webrtc_source_t           *src;
+    static ngx_webrtc_ring_slot_t  slots[NGX_WEBRTC_FAN_BATCH];
 
-    for (i = 0; i < room->shared->nsources; i++) {
+    n = 0;
+    max = ngx_webrtc_room_batch(room);
+
+    for (i = 0; i < room->shared->nsources && i < NGX_WEBRTC_MAX_TRACKS; i++) {
         src = &room->shared->sources[i];
 
         if (src->ring == NULL) {
@@ -495,7 +596,8 @@ ngx_webrtc_room_read_rings(ngx_webrtc_lroom_t *room)
         }
 
         for ( ;; ) {
-            rc = ngx_webrtc_ring_read(src->ring, &room->ring_pos[i], &slot);
+            rc = ngx_webrtc_ring_read(src->ring, &room->ring_pos[i],
+                                      &slots[n]);
 
             if (rc == NGX_DECLINED) {
                 break;
@@ -509,11 +611,23 @@ ngx_webrtc_room_read_rings(ngx_webrtc_lroom_t *room)
                 continue;
             }
 
-            if (ngx_webrtc_rtp_parse(&h, slot.data, slot.len) != NGX_OK) {
+            if (ngx_webrtc_rtp_parse(&batch[n].h, slots[n].data,
+                                     slots[n].len)
+                != NGX_OK)
+            {
                 continue;
             }
 
-            ngx_webrtc_viewer_fan_out(room, i, &h, slot.data, slot.keyframe);
+            batch[n].pkt = slots[n].data;
+            batch[n].source = (u_char) i;
+            batch[n].keyframe = slots[n].keyframe;
+
+            if (++n == max) {
+                ngx_webrtc_viewer_fan_out(room, batch, n);
+                n = 0;
+            }
         }
     }
+
+    ngx_webrtc_viewer_fan_out(room, batch, n);
 }

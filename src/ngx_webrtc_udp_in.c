@@ -14,9 +14,9 @@
  * viewers meanwhile keep sending: consent checks and receiver reports, some
  * 3,000 datagrams a second for 2,500 viewers.  Read in arrival order, they
  * wait behind the media and fill the socket, and when it overflows the
- * publisher's packets are lost with them.  So between two RTP packets the
- * worker reads its socket again once it has queued NGX_WEBRTC_UDP_POLL
- * datagrams to send since it last did (about a millisecond's work), until
+ * publisher's packets are lost with them.  So between two batches of RTP
+ * fanned out (ngx_webrtc_room.c) the worker reads its socket again once it
+ * has queued NGX_WEBRTC_UDP_POLL datagrams to send since it last did, until
  * it is empty: control is handled at once, RTP goes to the back of the
  * queue.  The queue holds what such stalls gather; when it has no room
  * for another batch the worker stops reading, and the socket's own buffer
@@ -94,11 +94,17 @@ ngx_webrtc_udp_read_handler(ngx_event_t *rev)
         if (ngx_webrtc_worker.sends + ngx_webrtc_udp_nread - start
             >= NGX_WEBRTC_UDP_BUDGET)
         {
+            ngx_webrtc_room_fan_out();
             ngx_post_event(rev, &ngx_posted_next_events);
             return;
         }
 
         if (ngx_webrtc_udp_head == ngx_webrtc_udp_tail) {
+
+            /* the packets dispatched point into the queue: send them now */
+
+            ngx_webrtc_room_fan_out();
+
             if (rc == NGX_DONE) {
                 break;
             }
@@ -120,6 +126,8 @@ ngx_webrtc_udp_read_handler(ngx_event_t *rev)
         {
             continue;
         }
+
+        ngx_webrtc_room_fan_out();
 
         while (ngx_webrtc_udp_tail - ngx_webrtc_udp_head
                <= NGX_WEBRTC_UDP_QUEUE - NGX_WEBRTC_UDP_BATCH)

@@ -667,7 +667,7 @@ def table(results, meta):
                 host(m),
             ])
 
-    widths = [max(len(head[i]), *(len(r[i]) for r in rows if len(r) > i))
+    widths = [max([len(head[i])] + [len(r[i]) for r in rows if len(r) > i])
               for i in range(len(head))]
     out = []
     out.append("| " + " | ".join(h.ljust(widths[i])

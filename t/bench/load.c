@@ -79,6 +79,7 @@ typedef struct {
     uint64_t            rtcp;
     uint64_t            samples;
     uint64_t            auth_fail;
+    uint64_t            late;           /* not after the stream's highest */
     uint64_t            hist[LOAD_HIST];
     uint64_t            server_ticks;
     uint64_t            server_sys;
@@ -1367,6 +1368,7 @@ load_rtp(load_peer_t *p, uint8_t *buf, size_t len, int64_t rx_real)
 
         } else {
             rx->late++;
+            load_win.late++;
             ext = rx->ext_max + delta;
         }
     }
@@ -2013,7 +2015,7 @@ load_window_end(void)
            "\"rx_mbps\":%.2f,\"expected\":%llu,\"received\":%llu,"
            "\"loss\":%.6f,\"delivery\":%.4f,\"dropped\":%llu,"
            "\"gen_drops\":%u,\"rtcp\":%llu,"
-           "\"samples\":%llu,\"auth_fail\":%llu,"
+           "\"samples\":%llu,\"auth_fail\":%llu,\"late\":%llu,"
            "\"delay_p50_us\":%.1f,\"delay_p99_us\":%.1f,"
            "\"delay_p999_us\":%.1f,\"server_cpu_s\":%.3f,"
            "\"server_sys_s\":%.3f,\"gen_cpu_s\":%.3f,\"cpu0_busy\":%.3f,"
@@ -2031,6 +2033,7 @@ load_window_end(void)
            load_win.ovfl, (unsigned long long) load_win.rtcp,
            (unsigned long long) load_win.samples,
            (unsigned long long) load_win.auth_fail,
+           (unsigned long long) load_win.late,
            load_hist_pct(load_win.hist, 50), load_hist_pct(load_win.hist, 99),
            load_hist_pct(load_win.hist, 99.9), server_cpu, server_sys,
            self_cpu, cpu0, softirq,

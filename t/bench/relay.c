@@ -7,9 +7,10 @@
 /*
  * relay: the ceiling the benchmark compares the module with.  The least an
  * SFU worker can do per packet with the same libsrtp2: read a batch with
- * recvmmsg(), srtp_unprotect() each packet once, then for every viewer a
- * copy, srtp_protect() with the viewer's own context, and sendmmsg() in
- * batches.  No signaling, ICE, DTLS, RTCP or rewriting: keys are fixed
+ * recvmmsg(), srtp_unprotect() each packet once, then for every viewer,
+ * the batch's packets in turn, a copy and srtp_protect() with the viewer's
+ * own context (so that the viewer's context is read from memory once per
+ * batch, as the module does), and sendmmsg() in batches.  No signaling, ICE, DTLS, RTCP or rewriting: keys are fixed
  * (rawkey.h) and viewers join by sending "RLYJ" and their index.
  *
  *   relay --port 28600 --profile gcm|cm [--lifetime 3600]
@@ -55,7 +56,7 @@ typedef struct {
 static int relay_policy(srtp_policy_t *policy, int gcm, int index,
     uint8_t *key, int inbound);
 static void relay_join(uint8_t *buf, size_t len, struct sockaddr_in *from);
-static void relay_forward(uint8_t *buf, size_t len);
+static void relay_forward(uint8_t **bufs, int *lens, int n);
 static void relay_flush(void);
 
 
@@ -75,7 +76,9 @@ static struct sockaddr_in  relay_from[RELAY_BATCH];
 int
 main(int argc, char **argv)
 {
-    int                 c, i, n, port, lifetime, probe;
+    int                 c, i, m, n, port, lifetime, probe;
+    int                 lens[RELAY_BATCH];
+    uint8_t            *pkts[RELAY_BATCH];
     uint8_t             key[RAWKEY_LEN];
     srtp_policy_t       policy;
     struct sockaddr_in  sin;
@@ -186,6 +189,8 @@ main(int argc, char **argv)
             return 1;
         }
 
+        m = 0;
+
         for (i = 0; i < n; i++) {
             if (msgs[i].msg_len >= 8
                 && memcmp(relay_bufs[i], RAWKEY_JOIN, 4) == 0)
@@ -197,10 +202,17 @@ main(int argc, char **argv)
                        && !(relay_bufs[i][1] >= 192
                             && relay_bufs[i][1] <= 223))
             {
-                relay_forward(relay_bufs[i], msgs[i].msg_len);
+                lens[m] = (int) msgs[i].msg_len;
+
+                if (srtp_unprotect(relay_in, relay_bufs[i], &lens[m])
+                    == srtp_err_status_ok)
+                {
+                    pkts[m++] = relay_bufs[i];
+                }
             }
         }
 
+        relay_forward(pkts, lens, m);
         relay_flush();
     }
 
@@ -271,43 +283,33 @@ relay_join(uint8_t *buf, size_t len, struct sockaddr_in *from)
 
 
 static void
-relay_forward(uint8_t *buf, size_t len)
+relay_forward(uint8_t **bufs, int *lens, int n)
 {
-    int              i, n;
+    int              i, k, m;
     relay_out_t     *out;
     relay_viewer_t  *v;
-
-    n = (int) len;
-
-    if (srtp_unprotect(relay_in, buf, &n) != srtp_err_status_ok) {
-        return;
-    }
 
     for (i = 0; i < relay_nviewers; i++) {
         v = &relay_viewers[relay_list[i]];
 
-        if (relay_nout == RELAY_SEND_BATCH) {
-            relay_flush();
-        }
+        for (k = 0; k < n; k++) {
+            if (relay_nout == RELAY_SEND_BATCH) {
+                relay_flush();
+            }
 
-        out = &relay_out[relay_nout];
-        memcpy(out->data, buf, (size_t) n);
+            out = &relay_out[relay_nout];
+            memcpy(out->data, bufs[k], (size_t) lens[k]);
 
-        len = (size_t) n;
-
-        {
-            int  m = n;
+            m = lens[k];
 
             if (srtp_protect(v->srtp, out->data, &m) != srtp_err_status_ok) {
                 continue;
             }
 
-            len = (size_t) m;
+            out->addr = &v->addr;
+            out->len = (size_t) m;
+            relay_nout++;
         }
-
-        out->addr = &v->addr;
-        out->len = len;
-        relay_nout++;
     }
 }
 
