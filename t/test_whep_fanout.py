@@ -10,10 +10,11 @@ encrypts for its viewers. Every viewer must come up, get its first video
 packet at the start of a keyframe, and receive the stream in sequence and
 authentic: what was sent arrives, nothing is lost, every sampled packet
 passes the viewer's SRTP authentication, and no viewer is let go. Then
-the publisher sends at several times the rate, more than the two workers
-sharing this machine's cores with the generator can forward, so that
-packets wait and are forwarded in batches, each viewer taking a batch in
-turn: each viewer's streams must still arrive in order and authentic.
+the publisher sends at four times the rate, which the two workers,
+sharing this machine's cores with the generator, forward with packets
+queueing at times: those go out in batches, each viewer taking a batch
+in turn, and each viewer's streams must still arrive in order and
+authentic.
 When the generator quits without a word, the server lets its sessions go
 once their consent expires.
 
@@ -34,7 +35,7 @@ VIEWERS = 200
 RATE = 1.0          # the nominal stream
 NOMINAL_PPS = 247   # its packets/s to each viewer: 30 fps video, 50 audio
 WINDOW = 5.0
-BURST_RATE = 4.0    # ~200k packets/s to forward: more than the workers can
+BURST_RATE = 4.0    # ~200k packets/s to forward: packets queue at times
 BURST = 3.0
 
 

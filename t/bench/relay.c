@@ -10,8 +10,9 @@
  * recvmmsg(), srtp_unprotect() each packet once, then for every viewer,
  * the batch's packets in turn, a copy and srtp_protect() with the viewer's
  * own context (so that the viewer's context is read from memory once per
- * batch, as the module does), and sendmmsg() in batches.  No signaling, ICE, DTLS, RTCP or rewriting: keys are fixed
- * (rawkey.h) and viewers join by sending "RLYJ" and their index.
+ * batch, as the module does), and sendmmsg() in batches.  No signaling,
+ * ICE, DTLS, RTCP or rewriting: keys are fixed (rawkey.h) and viewers join
+ * by sending "RLYJ" and their index.
  *
  *   relay --port 28600 --profile gcm|cm [--lifetime 3600]
  */
