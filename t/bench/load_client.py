@@ -19,19 +19,30 @@ PATH = os.environ.get("NGX_WEBRTC_LOAD",
 
 def read_event(proc, kinds, timeout):
     """The next answer of the generator `proc` whose event is one of
-    `kinds`; an error answer, an exit or `timeout` seconds raise."""
+    `kinds`; an error answer, an exit or `timeout` seconds raise.
+
+    Its standard output is read here with os.read() and split into lines
+    by us, never through the file object: a readline() after select()
+    would leave a second line that came in the same read in the file's
+    buffer, where select() does not see it (an answer then seems never to
+    come)."""
     deadline = time.time() + timeout
+    fd = proc.stdout.fileno()
     while True:
-        left = deadline - time.time()
-        if left <= 0:
-            raise RuntimeError("no %s from the generator in %.0f s"
-                               % ("/".join(kinds), timeout))
-        r, _, _ = select.select([proc.stdout], [], [], left)
-        if not r:
+        line = _next_line(proc)
+        if line is None:
+            left = deadline - time.time()
+            if left <= 0:
+                raise RuntimeError("no %s from the generator in %.0f s"
+                                   % ("/".join(kinds), timeout))
+            r, _, _ = select.select([fd], [], [], left)
+            if not r:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise RuntimeError("the generator exited (%s)" % proc.poll())
+            proc.unread = getattr(proc, "unread", b"") + chunk
             continue
-        line = proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the generator exited (%s)" % proc.poll())
         try:
             ev = json.loads(line)
         except ValueError:
@@ -40,6 +51,16 @@ def read_event(proc, kinds, timeout):
             return ev
         if ev.get("event") == "error":
             raise RuntimeError("generator: " + line.strip())
+
+
+def _next_line(proc):
+    """A whole line of what read_event() read from proc, or None."""
+    buf = getattr(proc, "unread", b"")
+    end = buf.find(b"\n")
+    if end < 0:
+        return None
+    proc.unread = buf[end + 1:]
+    return buf[:end].decode("utf-8", "replace")
 
 
 class Load:
