@@ -50,6 +50,7 @@ if os.environ.get("NGX_WEBRTC_CAPTURE"):
 # with -x the first failure reported is the most basic one).
 MODULE_ORDER = [
     "test_whip_http",
+    "test_demo_conf",
     "test_whip_ice",
     "test_whip_aiortc",
     "test_whip_obs",
