@@ -23,6 +23,9 @@ for the relay's pre-shared keys) and measures:
   - server CPU time per forwarded packet (utime + stime of the worker from
     /proc over a window at 50% of the module's maximum rate)
   - added delay p50/p99 at 50% and 90% of the maximum rate
+  - the spread of a packet's fan-out (from the first viewer's receive time
+    to the last one's) p50/p99 at 50% of the maximum rate, against N times
+    the CPU time per forwarded packet
   - resident memory per viewer (RSS growth while N viewers join / N)
   - viewer sessions set up per second and the time to first media, and
     the server's CPU time per session set up (utime + stime from the first
@@ -426,9 +429,10 @@ def measure(gen, rate, secs, tag, q):
     gen.window(q["settle"], "settle")
     w = gen.window(secs, tag)
     log("    %-6s x%-7.3g fwd %8.0f pps  loss %.4f%%  delay p50 %.0f us "
-        "p99 %.0f us  cpu %.2f s"
+        "p99 %.0f us  spread p50 %.0f us p99 %.0f us  cpu %.2f s"
         % (tag, rate, w["rx_pps"], 100 * w["loss"], w["delay_p50_us"],
-           w["delay_p99_us"], w["server_cpu_s"]))
+           w["delay_p99_us"], w["spread_p50_us"], w["spread_p99_us"],
+           w["server_cpu_s"]))
     gen.dirty = w["loss"] >= MAX_LOSS
     return w
 
@@ -613,6 +617,7 @@ def table(results, meta):
     head = ["N", "SRTP", "max fwd pps", "x nominal", "/relay",
             "CPU ns/pkt", "/relay", "/Janus",
             "delay@50% p50/p99 us", "relay", "delay@90% p50/p99 us", "relay",
+            "spread@50% p50/p99 us", "N x CPU us",
             "KB/viewer", "/Janus", "sessions/s", "setup CPU us",
             "connect/media/video ms", "host ns"]
     for n in ns:
@@ -626,10 +631,11 @@ def table(results, meta):
                 rows.append([str(n), p, "error: " + m["error"]])
                 continue
 
-            def d(w):
-                if not w:
+            def d(w, what="delay"):
+                if not w or w.get(what + "_p50_us", -1) < 0:
                     return "-"
-                return "%.0f/%.0f" % (w["delay_p50_us"], w["delay_p99_us"])
+                return "%.0f/%.0f" % (w[what + "_p50_us"],
+                                      w[what + "_p99_us"])
 
             relay_cpu = rl.get("cpu_ns_equal") or rl.get("cpu_ns")
             janus_cpu = ja.get("cpu_ns_equal") or ja.get("cpu_ns")
@@ -655,6 +661,8 @@ def table(results, meta):
                 fmt(ratio(m.get("cpu_ns"), janus_cpu), "%.2f"),
                 d(m.get("w50")), d(rl.get("w50")),
                 d(m.get("w90")), d(rl.get("w90")),
+                d(m.get("w50"), "spread"),
+                fmt(n * m["cpu_ns"] / 1000 if m.get("cpu_ns") else None),
                 fmt(m.get("kb_per_viewer"), "%.1f"),
                 fmt(ratio(m.get("kb_per_viewer"), ja.get("kb_per_viewer")),
                     "%.2f"),
@@ -686,14 +694,17 @@ def table(results, meta):
         if r["server"] in ("module", "module2"):
             continue
         s = r.get("setup", {})
-        ref.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
-                   % (
+        w50 = r.get("w50") or {}
+        ref.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s "
+                   "| %s |" % (
             r["server"], r["viewers"], r.get("srtp", r["profile"]),
             fmt(r.get("max_fwd_pps")) + ("*" if r.get("max_gen_limited")
                                          else ""),
             fmt(r.get("cpu_ns_equal") or r.get("cpu_ns")),
-            "%s/%s" % (fmt((r.get("w50") or {}).get("delay_p50_us")),
-                       fmt((r.get("w50") or {}).get("delay_p99_us"))),
+            "%s/%s" % (fmt(w50.get("delay_p50_us")),
+                       fmt(w50.get("delay_p99_us"))),
+            "%s/%s" % (fmt(w50.get("spread_p50_us")),
+                       fmt(w50.get("spread_p99_us"))),
             fmt(r.get("kb_per_viewer"), "%.1f"),
             # the relay's viewers only say hello: no setup to speak of
             fmt(s.get("sessions_per_s")) if r["server"] != "relay" else "-",
@@ -702,9 +713,10 @@ def table(results, meta):
     if ref:
         out.append("")
         out.append("| peer | N | SRTP | max fwd pps | CPU ns/pkt | "
-                   "delay@50% p50/p99 us | KB/viewer | sessions/s | "
-                   "setup CPU us | host ns | note |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+                   "delay@50% p50/p99 us | spread@50% p50/p99 us | "
+                   "KB/viewer | sessions/s | setup CPU us | host ns | "
+                   "note |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         out.extend(ref)
 
     # two workers against one, the same room

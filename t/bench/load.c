@@ -56,6 +56,7 @@
 #define LOAD_RR             1000000000LL        /* ns between reports */
 #define LOAD_SAMPLE_MASK    15                  /* decrypt 1 in 16 */
 #define LOAD_HIST           20801
+#define LOAD_SPREAD_SLOTS   4096                /* packets of a stream */
 
 #define TAG_UDP             1
 #define TAG_HTTP            2
@@ -81,6 +82,9 @@ typedef struct {
     uint64_t            auth_fail;
     uint64_t            late;           /* not after the stream's highest */
     uint64_t            hist[LOAD_HIST];
+    uint64_t            spread_hist[LOAD_HIST];
+    uint64_t            spread_packets; /* received by every viewer */
+    uint64_t            spread_partial; /* by fewer, not in spread_hist */
     uint64_t            server_ticks;
     uint64_t            server_sys;
     uint64_t            self_ticks;
@@ -91,6 +95,19 @@ typedef struct {
     uint32_t            ovfl;
     uint64_t            dropped;        /* viewers the server let go */
 } load_window_t;
+
+
+/*
+ * When the viewers received one of the publisher's packets: the first and
+ * the last kernel receive time, of how many viewers.
+ */
+typedef struct {
+    int64_t             first;
+    int64_t             last;
+    uint32_t            count;
+    uint16_t            seq;            /* the publisher's */
+    uint8_t             used;
+} load_spread_t;
 
 
 load_conf_t   load_conf;
@@ -111,7 +128,10 @@ static void load_receive(load_peer_t *p);
 static void load_rtp(load_peer_t *p, uint8_t *buf, size_t len,
     int64_t rx_real);
 static int load_payload(load_peer_t *p, uint8_t *buf, size_t len,
-    int video, int64_t *sent, int *keyframe);
+    int video, int64_t *sent, uint16_t *pub_seq, int *keyframe);
+static void load_spread_add(int s, uint16_t pub_seq, int64_t t);
+static void load_spread_close(int s, load_spread_t *sp);
+static void load_hist_add(uint64_t *hist, int64_t ns);
 static void load_publisher_rtcp(load_peer_t *p, uint8_t *buf, size_t len);
 static void load_viewer_report(load_peer_t *p);
 static int64_t load_publish(int64_t now);
@@ -184,6 +204,8 @@ static int            load_window_active;
 static int64_t        load_window_end_at;
 static char           load_window_tag[64];
 static load_window_t  load_win;
+static load_spread_t  load_spread[STREAM_N][LOAD_SPREAD_SLOTS];
+static uint32_t       load_spread_expect[STREAM_N];
 static uint64_t       load_total_rx;
 static uint64_t       load_total_bytes;
 
@@ -1293,7 +1315,9 @@ load_receive(load_peer_t *p)
 
 /*
  * One RTP packet to a viewer: sequence accounting for every packet (the
- * header is in the clear), decryption and delay for 1 in 16.
+ * header is in the clear), decryption and delay for 1 in 16.  A decrypted
+ * packet also gives the publisher's sequence number of the viewer's, so
+ * that every packet after it counts in the spread of its fan-out.
  */
 static void
 load_rtp(load_peer_t *p, uint8_t *buf, size_t len, int64_t rx_real)
@@ -1301,9 +1325,8 @@ load_rtp(load_peer_t *p, uint8_t *buf, size_t len, int64_t rx_real)
     int         s, pt, sample, key;
     int16_t     delta;
     int64_t     now, sent, delay;
-    uint16_t    seq;
+    uint16_t    seq, pub_seq;
     uint32_t    ext;
-    uint64_t    us;
     load_rx_t  *rx;
 
     pt = buf[1] & 0x7f;
@@ -1385,11 +1408,21 @@ load_rtp(load_peer_t *p, uint8_t *buf, size_t len, int64_t rx_real)
     load_total_rx++;
     load_total_bytes += len;
 
+    if (rx_real == 0) {
+        rx_real = load_realtime();
+    }
+
+    if (rx->offset_set && load_window_active) {
+        load_spread_add(s, (uint16_t) (seq - rx->offset), rx_real);
+    }
+
     if (!sample || p->srtp_in == NULL) {
         return;
     }
 
-    if (load_payload(p, buf, len, s == STREAM_VIDEO, &sent, &key) != 0) {
+    if (load_payload(p, buf, len, s == STREAM_VIDEO, &sent, &pub_seq, &key)
+        != 0)
+    {
         return;
     }
 
@@ -1397,32 +1430,97 @@ load_rtp(load_peer_t *p, uint8_t *buf, size_t len, int64_t rx_real)
         load_first_not_key++;
     }
 
-    if (rx_real == 0) {
-        rx_real = load_realtime();
-    }
+    rx->offset = (uint16_t) (seq - pub_seq);
+    rx->offset_set = 1;
 
     delay = rx_real - load_rt_offset - sent;
 
-    if (delay < 0) {
-        delay = 0;
+    load_hist_add(load_win.hist, delay);
+    load_win.samples++;
+}
+
+
+/*
+ * A viewer received the publisher's packet pub_seq of stream s at t; the
+ * slot of a packet 4096 before it is closed.
+ */
+static void
+load_spread_add(int s, uint16_t pub_seq, int64_t t)
+{
+    load_spread_t  *sp;
+
+    sp = &load_spread[s][pub_seq & (LOAD_SPREAD_SLOTS - 1)];
+
+    if (!sp->used || sp->seq != pub_seq) {
+        load_spread_close(s, sp);
+
+        sp->used = 1;
+        sp->seq = pub_seq;
+        sp->first = t;
+        sp->last = t;
+        sp->count = 1;
+        return;
     }
 
-    us = (uint64_t) (delay / 1000);
+    if (t < sp->first) {
+        sp->first = t;
+    }
 
-    if (us < 1000) {
-        load_win.hist[us]++;
+    if (t > sp->last) {
+        sp->last = t;
+    }
 
-    } else if (us < 100000) {
-        load_win.hist[1000 + (us - 1000) / 10]++;
+    sp->count++;
+}
 
-    } else if (us < 10000000) {
-        load_win.hist[10900 + (us - 100000) / 1000]++;
+
+/*
+ * The spread of a packet counts when every viewer that had a sample of the
+ * stream at the window's start received it.
+ */
+static void
+load_spread_close(int s, load_spread_t *sp)
+{
+    if (!sp->used) {
+        return;
+    }
+
+    sp->used = 0;
+
+    if (load_spread_expect[s] < 2) {
+        return;
+    }
+
+    if (sp->count >= load_spread_expect[s]) {
+        load_hist_add(load_win.spread_hist, sp->last - sp->first);
+        load_win.spread_packets++;
 
     } else {
-        load_win.hist[LOAD_HIST - 1]++;
+        load_win.spread_partial++;
     }
+}
 
-    load_win.samples++;
+
+/* ns into the histogram's buckets: 1 us to 1 ms, 10 us to 100 ms, 1 ms */
+static void
+load_hist_add(uint64_t *hist, int64_t ns)
+{
+    uint64_t  us;
+
+    us = ns > 0 ? (uint64_t) (ns / 1000) : 0;
+
+    if (us < 1000) {
+        hist[us]++;
+
+    } else if (us < 100000) {
+        hist[1000 + (us - 1000) / 10]++;
+
+    } else if (us < 10000000) {
+        hist[10900 + (us - 100000) / 1000]++;
+
+    } else {
+        hist[LOAD_HIST - 1]++;
+    }
 }
 
 
@@ -1432,10 +1530,10 @@ load_rtp(load_peer_t *p, uint8_t *buf, size_t len, int64_t rx_real)
  */
 static int
 load_payload(load_peer_t *p, uint8_t *pkt, size_t len, int video,
-    int64_t *sent, int *keyframe)
+    int64_t *sent, uint16_t *pub_seq, int *keyframe)
 {
     int       n;
-    size_t    off, cc, xlen;
+    size_t    off, cc, xlen, d;
     uint8_t  *b, buf[LOAD_MTU + 64];
     uint32_t  magic;
     uint64_t  t;
@@ -1465,11 +1563,11 @@ load_payload(load_peer_t *p, uint8_t *pkt, size_t len, int video,
     }
 
     b = buf + off;
+    d = 0;
     *keyframe = 0;
 
     if (video) {
-        int     start;
-        size_t  d;
+        int  start;
 
         /* RFC 7741: X R N S R PID, then I L T K, PictureID, ... */
 
@@ -1500,7 +1598,7 @@ load_payload(load_peer_t *p, uint8_t *pkt, size_t len, int video,
             d += *keyframe ? 10 : 3;
         }
 
-        if (off + d + 12 > (size_t) n) {
+        if (off + d + 14 > (size_t) n) {
             return -1;
         }
 
@@ -1519,6 +1617,7 @@ load_payload(load_peer_t *p, uint8_t *pkt, size_t len, int video,
     memcpy(&magic, b + 4, 4);
     t |= ntohl(magic);
     *sent = (int64_t) t;
+    *pub_seq = (uint16_t) (b[12] << 8 | b[13]);
 
     return 0;
 }
@@ -1803,13 +1902,15 @@ load_pub_packet(int video)
     memcpy(b + off + 4, &v, 4);
     v = htonl(LOAD_MAGIC);
     memcpy(b + off + 8, &v, 4);
+    b[off + 12] = (uint8_t) (load_seq[s] >> 8);
+    b[off + 13] = (uint8_t) load_seq[s];
 
     len = 12 + size;
-    if (len < off + 12) {
-        len = off + 12;
+    if (len < off + 14) {
+        len = off + 14;
     }
 
-    memset(b + off + 12, 0x5a, len - off - 12);
+    memset(b + off + 14, 0x5a, len - off - 14);
 
     load_seq[s]++;
     load_sent_pkts[s]++;
@@ -1933,6 +2034,8 @@ load_window_start(void)
     load_peer_t  *p;
 
     memset(&load_win, 0, sizeof(load_win));
+    memset(load_spread, 0, sizeof(load_spread));
+    memset(load_spread_expect, 0, sizeof(load_spread_expect));
 
     for (i = 1; i < load_npeers; i++) {
         p = &load_peers[i];
@@ -1941,6 +2044,10 @@ load_window_start(void)
             p->rx[s].received = 0;
             p->rx[s].base = p->rx[s].ext_max + 1;
             p->rx[s].base_set = p->rx[s].started;
+
+            if (p->state == PEER_UP && p->rx[s].offset_set) {
+                load_spread_expect[s]++;
+            }
         }
     }
 
@@ -1965,6 +2072,12 @@ load_window_end(void)
 
     secs = (load_now() - load_win.start) / 1e9;
     hz = sysconf(_SC_CLK_TCK);
+
+    for (s = 0; s < STREAM_N; s++) {
+        for (i = 0; i < LOAD_SPREAD_SLOTS; i++) {
+            load_spread_close(s, &load_spread[s][i]);
+        }
+    }
 
     ticks = load_server_ticks(&sys);
     server_cpu = (double) (ticks - load_win.server_ticks) / hz;
@@ -2017,7 +2130,9 @@ load_window_end(void)
            "\"gen_drops\":%u,\"rtcp\":%llu,"
            "\"samples\":%llu,\"auth_fail\":%llu,\"late\":%llu,"
            "\"delay_p50_us\":%.1f,\"delay_p99_us\":%.1f,"
-           "\"delay_p999_us\":%.1f,\"server_cpu_s\":%.3f,"
+           "\"delay_p999_us\":%.1f,\"spread_packets\":%llu,"
+           "\"spread_partial\":%llu,\"spread_p50_us\":%.1f,"
+           "\"spread_p99_us\":%.1f,\"server_cpu_s\":%.3f,"
            "\"server_sys_s\":%.3f,\"gen_cpu_s\":%.3f,\"cpu0_busy\":%.3f,"
            "\"cpu0_softirq_s\":%.3f,\"cpu0_other\":%.3f,"
            "\"udp_rcvbuf_errors\":%llu,"
@@ -2035,7 +2150,11 @@ load_window_end(void)
            (unsigned long long) load_win.auth_fail,
            (unsigned long long) load_win.late,
            load_hist_pct(load_win.hist, 50), load_hist_pct(load_win.hist, 99),
-           load_hist_pct(load_win.hist, 99.9), server_cpu, server_sys,
+           load_hist_pct(load_win.hist, 99.9),
+           (unsigned long long) load_win.spread_packets,
+           (unsigned long long) load_win.spread_partial,
+           load_hist_pct(load_win.spread_hist, 50),
+           load_hist_pct(load_win.spread_hist, 99), server_cpu, server_sys,
            self_cpu, cpu0, softirq,
            cpu0 - server_cpu / secs > 0 ? cpu0 - server_cpu / secs : 0,
            (unsigned long long) rcvbuf,

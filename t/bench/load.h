@@ -30,7 +30,8 @@
 #define LOAD_MTU            1500
 #define LOAD_UFRAG_LEN      8
 #define LOAD_PWD_LEN        24
-#define LOAD_MAGIC          0x57524c42      /* "WRLB" after the timestamp */
+#define LOAD_MAGIC          0x57524c42      /* "WRLB" after the timestamp,
+                                                   then the publisher's seq */
 
 /* the nominal stream: 1.5 Mbit/s VP8 at 30 fps + 50 pps of Opus */
 #define LOAD_VIDEO_BPS      1500000
@@ -95,6 +96,8 @@ typedef struct {
     uint64_t            total;
     uint64_t            gaps;
     uint64_t            late;
+    uint16_t            offset;         /* our sequence - the publisher's */
+    int                 offset_set;
 } load_rx_t;
 
 
