@@ -641,10 +641,6 @@ def table(results, meta):
 
             relay_cpu = rl.get("cpu_ns_equal") or rl.get("cpu_ns")
             janus_cpu = ja.get("cpu_ns_equal") or ja.get("cpu_ns")
-            # Janus held no rate: its cost at saturation, marked ~
-            janus_sat = "~" if not janus_cpu and ja.get("cpu_ns_sat") \
-                else ""
-            janus_cpu = janus_cpu or ja.get("cpu_ns_sat")
             s = m.get("setup", {})
             if m.get("max_fwd_pps"):
                 mx = fmt(m["max_fwd_pps"]) + ("*" if m.get("max_gen_limited")
@@ -664,8 +660,7 @@ def table(results, meta):
                     "%.2f"),
                 cpu,
                 fmt(ratio(m.get("cpu_ns"), relay_cpu), "%.2f"),
-                janus_sat + fmt(ratio(m.get("cpu_ns"), janus_cpu), "%.2f")
-                if ratio(m.get("cpu_ns"), janus_cpu) else "-",
+                fmt(ratio(m.get("cpu_ns"), janus_cpu), "%.2f"),
                 d(m.get("w50")), d(rl.get("w50")),
                 d(m.get("w90")), d(rl.get("w90")),
                 d(m.get("w50"), "spread"),
@@ -707,9 +702,7 @@ def table(results, meta):
             r["server"], r["viewers"], r.get("srtp", r["profile"]),
             fmt(r.get("max_fwd_pps")) + ("*" if r.get("max_gen_limited")
                                          else ""),
-            fmt(r.get("cpu_ns_equal") or r.get("cpu_ns"))
-            if r.get("cpu_ns_equal") or r.get("cpu_ns") or
-            not r.get("cpu_ns_sat") else "~" + fmt(r["cpu_ns_sat"]),
+            fmt(r.get("cpu_ns_equal") or r.get("cpu_ns")),
             "%s/%s" % (fmt(w50.get("delay_p50_us")),
                        fmt(w50.get("delay_p99_us"))),
             "%s/%s" % (fmt(w50.get("spread_p50_us")),
