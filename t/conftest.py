@@ -583,8 +583,8 @@ def _stop(srv):
                     + "\n".join(srv.exit_reports), pytrace=False)
 
 
-def _start(**overrides):
-    srv = NginxServer(module_path(), **overrides)
+def _start(server_class=None, **overrides):
+    srv = (server_class or NginxServer)(module_path(), **overrides)
     try:
         srv.start()
     except Exception:

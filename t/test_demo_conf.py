@@ -13,7 +13,7 @@ import pytest
 import requests
 
 import webrtc_client as wc
-from conftest import REPO, NginxServer, _stop, module_path, read_sdp
+from conftest import REPO, NginxServer, _start, _stop, read_sdp
 from webrtc_client import wait_media
 
 EXAMPLE = REPO / "conf.example"
@@ -44,13 +44,7 @@ class ExampleNginx(NginxServer):
 
 @pytest.fixture(scope="module")
 def example():
-    srv = ExampleNginx(module_path())
-    try:
-        srv.start()
-    except Exception:
-        srv.stop()
-        srv.cleanup()
-        raise
+    srv = _start(ExampleNginx)
     yield srv
     _stop(srv)
 
