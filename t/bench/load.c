@@ -1533,7 +1533,7 @@ load_payload(load_peer_t *p, uint8_t *pkt, size_t len, int video,
     int64_t *sent, uint16_t *pub_seq, int *keyframe)
 {
     int       n;
-    size_t    off, cc, xlen, d;
+    size_t    off, cc, xlen;
     uint8_t  *b, buf[LOAD_MTU + 64];
     uint32_t  magic;
     uint64_t  t;
@@ -1563,11 +1563,11 @@ load_payload(load_peer_t *p, uint8_t *pkt, size_t len, int video,
     }
 
     b = buf + off;
-    d = 0;
     *keyframe = 0;
 
     if (video) {
-        int  start;
+        int     start;
+        size_t  d;
 
         /* RFC 7741: X R N S R PID, then I L T K, PictureID, ... */
 
@@ -1598,7 +1598,7 @@ load_payload(load_peer_t *p, uint8_t *pkt, size_t len, int video,
             d += *keyframe ? 10 : 3;
         }
 
-        if (off + d + 14 > (size_t) n) {
+        if (off + d + LOAD_STAMP_LEN > (size_t) n) {
             return -1;
         }
 
@@ -1906,11 +1906,11 @@ load_pub_packet(int video)
     b[off + 13] = (uint8_t) load_seq[s];
 
     len = 12 + size;
-    if (len < off + 14) {
-        len = off + 14;
+    if (len < off + LOAD_STAMP_LEN) {
+        len = off + LOAD_STAMP_LEN;
     }
 
-    memset(b + off + 14, 0x5a, len - off - 14);
+    memset(b + off + LOAD_STAMP_LEN, 0x5a, len - off - LOAD_STAMP_LEN);
 
     load_seq[s]++;
     load_sent_pkts[s]++;

@@ -30,8 +30,9 @@
 #define LOAD_MTU            1500
 #define LOAD_UFRAG_LEN      8
 #define LOAD_PWD_LEN        24
-#define LOAD_MAGIC          0x57524c42      /* "WRLB" after the timestamp,
-                                                   then the publisher's seq */
+#define LOAD_MAGIC          0x57524c42      /* "WRLB" after the timestamp */
+/* in each payload: the send time (8), the magic (4), the publisher's seq (2) */
+#define LOAD_STAMP_LEN      14
 
 /* the nominal stream: 1.5 Mbit/s VP8 at 30 fps + 50 pps of Opus */
 #define LOAD_VIDEO_BPS      1500000
