@@ -18,9 +18,9 @@
  * still ask of the server is kept as bytes: our last flight (ChangeCipherSpec
  * and Finished), sent again if the peer repeats its own because ours was
  * lost (RFC 6347 4.2.4), and our close_notify, written before the SSL goes
- * and sent when the session closes.  The peer's close_notify is not read
- * after that: a viewer's session ends with DELETE or at the consent
- * timeout.  Publishers and call participants keep their SSL.
+ * and sent when the session closes; and the peer's record key, so that
+ * its close_notify (an encrypted alert) still ends the session at once.
+ * Publishers and call participants keep their SSL.
  */
 
 
@@ -31,6 +31,8 @@
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/core_names.h>
 #include <openssl/x509.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -42,6 +44,8 @@
 #define NGX_WEBRTC_DTLS_FLIGHT      512     /* datagrams, 2-byte lengths */
 #define NGX_WEBRTC_DTLS_BYE         128     /* an encrypted alert record */
 #define NGX_WEBRTC_DTLS_RESEND      250     /* ms between resends */
+#define NGX_WEBRTC_DTLS_HEADER      13      /* a DTLS 1.2 record's header */
+#define NGX_WEBRTC_DTLS_TAG         16      /* AES-GCM's and ChaCha20's */
 #define NGX_WEBRTC_SRTP_PROFILES                                              \
     "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"
 
@@ -56,6 +60,12 @@ struct ngx_webrtc_dtls_s {
     unsigned                record:1;   /* copy what is sent to flight[] */
     unsigned                quiet:1;    /* keep what is written in bye[] */
     unsigned                too_long:1; /* the flight did not fit */
+
+    /* once the SSL is freed: what opens the peer's alerts */
+    const EVP_CIPHER       *peer_cipher;    /* NULL: they are not read */
+    size_t                  peer_iv_len;    /* 4 (AES-GCM) or 12 */
+    u_char                  peer_key[32];
+    u_char                  peer_iv[12];
 
     ngx_msec_t              resent;
     size_t                  flight_len;
@@ -74,6 +84,11 @@ static int ngx_webrtc_dtls_verify(int ok, X509_STORE_CTX *store);
 static void ngx_webrtc_dtls_step(ngx_webrtc_dtls_t *d);
 static ngx_int_t ngx_webrtc_dtls_finish(ngx_webrtc_dtls_t *d);
 static void ngx_webrtc_dtls_trim(ngx_webrtc_dtls_t *d);
+static void ngx_webrtc_dtls_keep_peer_key(ngx_webrtc_dtls_t *d);
+static void ngx_webrtc_dtls_trimmed(ngx_webrtc_dtls_t *d, u_char *buf,
+    size_t len);
+static ngx_int_t ngx_webrtc_dtls_open_alert(ngx_webrtc_dtls_t *d,
+    u_char *rec, size_t len, u_char *alert);
 static void ngx_webrtc_dtls_resend(ngx_webrtc_dtls_t *d, u_char *buf,
     size_t len);
 static void ngx_webrtc_dtls_keep(ngx_webrtc_dtls_t *d, const char *buf,
@@ -398,6 +413,11 @@ ngx_webrtc_dtls_free(ngx_webrtc_dtls_t *d)
         ngx_webrtc_udp_send(d->session, d->bye, d->bye_len);
         d->bye_len = 0;
     }
+
+    if (d->peer_cipher) {
+        OPENSSL_cleanse(d->peer_key, sizeof(d->peer_key));
+        d->peer_cipher = NULL;
+    }
 }
 
 
@@ -415,7 +435,7 @@ ngx_webrtc_dtls_handle(ngx_webrtc_session_t *s, u_char *buf, size_t len)
     }
 
     if (d->ssl == NULL) {
-        ngx_webrtc_dtls_resend(d, buf, len);
+        ngx_webrtc_dtls_trimmed(d, buf, len);
         return;
     }
 
@@ -619,6 +639,8 @@ ngx_webrtc_dtls_trim(ngx_webrtc_dtls_t *d)
         return;
     }
 
+    ngx_webrtc_dtls_keep_peer_key(d);
+
     d->quiet = 1;
     (void) SSL_shutdown(d->ssl);
     d->quiet = 0;
@@ -635,10 +657,250 @@ ngx_webrtc_dtls_trim(ngx_webrtc_dtls_t *d)
 
 
 /*
+ * Before a viewer's SSL goes: the peer's record key and IV, derived from
+ * the master secret as the record layer does (RFC 5246 6.3), so that its
+ * alerts can still be opened.  Only the AEAD suites (AES-GCM, ChaCha20-
+ * Poly1305: what browsers and OpenSSL agree on); with any other the
+ * session ends by DELETE or at the consent timeout, as before.
+ */
+
+static void
+ngx_webrtc_dtls_keep_peer_key(ngx_webrtc_dtls_t *d)
+{
+    int                 server;
+    size_t              key_len, iv_len, mk_len;
+    EVP_KDF            *kdf;
+    OSSL_PARAM          params[4];
+    EVP_KDF_CTX        *kctx;
+    const EVP_MD       *md;
+    const SSL_CIPHER   *c;
+    const EVP_CIPHER   *cipher;
+    u_char              seed[13 + 2 * SSL3_RANDOM_SIZE];
+    u_char              mk[SSL_MAX_MASTER_KEY_LENGTH];
+    u_char              kb[2 * (32 + 12)];
+
+    c = SSL_get_current_cipher(d->ssl);
+    if (c == NULL) {
+        return;
+    }
+
+    switch (SSL_CIPHER_get_cipher_nid(c)) {
+
+    case NID_aes_128_gcm:
+        cipher = EVP_aes_128_gcm();
+        iv_len = 4;
+        break;
+
+    case NID_aes_256_gcm:
+        cipher = EVP_aes_256_gcm();
+        iv_len = 4;
+        break;
+
+    case NID_chacha20_poly1305:
+        cipher = EVP_chacha20_poly1305();
+        iv_len = 12;
+        break;
+
+    default:
+        return;
+    }
+
+    key_len = EVP_CIPHER_get_key_length(cipher);
+    md = SSL_CIPHER_get_handshake_digest(c);
+    mk_len = SSL_SESSION_get_master_key(SSL_get_session(d->ssl), mk,
+                                        sizeof(mk));
+
+    if (md == NULL || mk_len == 0 || key_len > sizeof(d->peer_key)) {
+        return;
+    }
+
+    /* key_block = PRF(master, "key expansion", server + client random) */
+
+    ngx_memcpy(seed, "key expansion", 13);
+    SSL_get_server_random(d->ssl, seed + 13, SSL3_RANDOM_SIZE);
+    SSL_get_client_random(d->ssl, seed + 13 + SSL3_RANDOM_SIZE,
+                          SSL3_RANDOM_SIZE);
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+                                         (char *) EVP_MD_get0_name(md), 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET,
+                                                  mk, mk_len);
+    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED,
+                                                  seed, sizeof(seed));
+    params[3] = OSSL_PARAM_construct_end();
+
+    kdf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_TLS1_PRF, NULL);
+    kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    EVP_KDF_free(kdf);
+
+    if (kctx == NULL
+        || EVP_KDF_derive(kctx, kb, 2 * (key_len + iv_len), params) != 1)
+    {
+        EVP_KDF_CTX_free(kctx);
+        OPENSSL_cleanse(mk, sizeof(mk));
+        ERR_clear_error();
+        return;
+    }
+
+    EVP_KDF_CTX_free(kctx);
+
+    /* the block: client key, server key, client IV, server IV */
+
+    server = SSL_is_server(d->ssl);
+
+    ngx_memcpy(d->peer_key, kb + (server ? 0 : key_len), key_len);
+    ngx_memcpy(d->peer_iv, kb + 2 * key_len + (server ? 0 : iv_len), iv_len);
+    d->peer_iv_len = iv_len;
+    d->peer_cipher = cipher;
+
+    OPENSSL_cleanse(mk, sizeof(mk));
+    OPENSSL_cleanse(kb, sizeof(kb));
+}
+
+
+/*
+ * A datagram from a viewer whose SSL is freed: its last flight again
+ * (ours was lost), or an alert, which ends the session if it opens with
+ * the peer's key; anything else is dropped.
+ */
+
+static void
+ngx_webrtc_dtls_trimmed(ngx_webrtc_dtls_t *d, u_char *buf, size_t len)
+{
+    size_t   pos, n;
+    u_char   alert[2];
+
+    if (len > 0 && buf[0] != 21) {
+        ngx_webrtc_dtls_resend(d, buf, len);
+        return;
+    }
+
+    /* a datagram may carry several records */
+
+    for (pos = 0; pos + NGX_WEBRTC_DTLS_HEADER <= len; pos += n) {
+        n = NGX_WEBRTC_DTLS_HEADER
+            + ((size_t) buf[pos + 11] << 8 | buf[pos + 12]);
+
+        if (n > len - pos) {
+            return;
+        }
+
+        if (buf[pos] != 21
+            || ngx_webrtc_dtls_open_alert(d, buf + pos, n, alert) != NGX_OK)
+        {
+            continue;
+        }
+
+        if (alert[1] == 0) {
+            ngx_webrtc_session_close(d->session,
+                                     "DTLS close_notify from the peer");
+
+        } else {
+            ngx_log_error(NGX_LOG_INFO, d->session->log, 0,
+                          "webrtc dtls session %*s: alert %d from the peer",
+                          (size_t) NGX_WEBRTC_ID_LEN, d->session->rec->id,
+                          (int) alert[1]);
+            ngx_webrtc_session_close(d->session, "DTLS alert from the peer");
+        }
+
+        return;
+    }
+}
+
+
+/*
+ * Opens one alert record of epoch 1 with the peer's key (RFC 5288 for
+ * AES-GCM: a 4-byte IV and an 8-byte explicit nonce; RFC 7905 for
+ * ChaCha20: a 12-byte IV xored with the sequence number).  NGX_OK only if
+ * its tag is right: an alert nobody could have sent but the peer.
+ */
+
+static ngx_int_t
+ngx_webrtc_dtls_open_alert(ngx_webrtc_dtls_t *d, u_char *rec, size_t len,
+    u_char *alert)
+{
+    int              n, ok;
+    u_char          *frag, *ct;
+    size_t           i, explicit, ct_len;
+    EVP_CIPHER_CTX  *ctx;
+    u_char           nonce[12], aad[13], out[16];
+
+    if (d->peer_cipher == NULL) {
+        return NGX_DECLINED;
+    }
+
+    /* epoch 1: the first after the handshake, the only one we know */
+
+    if (rec[3] != 0 || rec[4] != 1) {
+        return NGX_DECLINED;
+    }
+
+    explicit = (d->peer_iv_len == 4) ? 8 : 0;
+
+    if (len < NGX_WEBRTC_DTLS_HEADER + explicit + 2 + NGX_WEBRTC_DTLS_TAG
+        || len > NGX_WEBRTC_DTLS_HEADER + explicit + sizeof(out)
+                 + NGX_WEBRTC_DTLS_TAG)
+    {
+        return NGX_DECLINED;
+    }
+
+    frag = rec + NGX_WEBRTC_DTLS_HEADER;
+    ct = frag + explicit;
+    ct_len = len - NGX_WEBRTC_DTLS_HEADER - explicit - NGX_WEBRTC_DTLS_TAG;
+
+    if (explicit) {
+        ngx_memcpy(nonce, d->peer_iv, 4);
+        ngx_memcpy(nonce + 4, frag, 8);
+
+    } else {
+        ngx_memcpy(nonce, d->peer_iv, 12);
+
+        for (i = 0; i < 8; i++) {
+            nonce[4 + i] ^= rec[3 + i];
+        }
+    }
+
+    /* epoch and sequence number, type, version, the plaintext's length */
+
+    ngx_memcpy(aad, rec + 3, 8);
+    ngx_memcpy(aad + 8, rec, 3);
+    aad[11] = (u_char) (ct_len >> 8);
+    aad[12] = (u_char) ct_len;
+
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ok = EVP_DecryptInit_ex(ctx, d->peer_cipher, NULL, d->peer_key, nonce)
+         && EVP_DecryptUpdate(ctx, NULL, &n, aad, sizeof(aad))
+         && EVP_DecryptUpdate(ctx, out, &n, ct, (int) ct_len)
+         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
+                                NGX_WEBRTC_DTLS_TAG, ct + ct_len)
+         && EVP_DecryptFinal_ex(ctx, out + n, &n);
+
+    EVP_CIPHER_CTX_free(ctx);
+    ERR_clear_error();
+
+    if (!ok) {
+        ngx_log_debug2(NGX_LOG_DEBUG_EVENT, d->session->log, 0,
+                       "webrtc dtls session %*s: an alert record that does "
+                       "not open, dropped", (size_t) NGX_WEBRTC_ID_LEN,
+                       d->session->rec->id);
+        return NGX_DECLINED;
+    }
+
+    alert[0] = out[0];
+    alert[1] = out[1];
+
+    return NGX_OK;
+}
+
+
+/*
  * A handshake record from a peer whose SSL is freed: the peer sends its
  * last flight again because ours was lost, and gets ours again, at most
- * every NGX_WEBRTC_DTLS_RESEND ms, and its video restarts at a keyframe;
- * anything else (the peer's alerts) is dropped.
+ * every NGX_WEBRTC_DTLS_RESEND ms, and its video restarts at a keyframe.
  */
 
 static void

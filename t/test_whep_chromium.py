@@ -157,6 +157,47 @@ def test_chromium_play_pagehide(nginx, chromium):
     assert after == [], "leaving the page did not DELETE: %s" % after
 
 
+def test_chromium_close_without_delete(nginx, chromium, report):
+    """The page closes its RTCPeerConnection and sends no DELETE:
+    Chromium's DTLS close_notify ends the session at once (the server
+    opens it with the record key it kept when it freed the viewer's SSL),
+    not at the consent timeout (30 s here)."""
+    room = "chrome-play-close"
+
+    async def main():
+        pub = wc.WhipPublisher(nginx.base_url, room)
+        try:
+            await pub.connect()
+            await wait_media(nginx, pub.session_id)
+            async with chromium.page() as page:
+                await page.navigate("%s/play.html?room=%s"
+                                    % (nginx.base_url, room))
+                await wait_decoding(page, 15)
+                before = room_viewers(await wc.astatus(nginx), room)
+                await page.evaluate("window.pc.close()")
+                t0 = time.monotonic()
+                while time.monotonic() - t0 < 5:
+                    if not room_viewers(await wc.astatus(nginx), room):
+                        break
+                    await asyncio.sleep(0.05)
+                after = room_viewers(await wc.astatus(nginx), room)
+                gone_after = time.monotonic() - t0
+            await pub.delete()
+            return before, after, gone_after
+        finally:
+            await pub.close()
+
+    before, after, gone_after = wc.run(main(), timeout=60)
+    assert len(before) == 1, before
+    line = ("webrtc session %s: closed: DTLS close_notify from the peer"
+            % before[0]["id"])
+    logged = line in nginx.log_text()
+    report("\nChromium's pc.close() without DELETE: the session was gone "
+           "%.2f s later, close_notify logged %s" % (gone_after, logged))
+    assert after == [], "the session outlived pc.close() by 5 s: %s" % after
+    assert logged, "no %r in the log" % line
+
+
 def test_chromium_play_shows_409(nginx, chromium, report):
     """No publisher: the page shows the server's answer (409 and its
     body) and keeps retrying; Stop ends the retries."""

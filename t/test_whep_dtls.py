@@ -9,12 +9,18 @@ close_notify (docs/architecture.md, "What a viewer costs").
   sends the kept copy, and the viewer connects and decodes;
 - the session ends on the server (a DELETE from elsewhere): the viewer
   gets the kept close_notify and its DTLS transport closes at once,
-  not at its consent timeout.
+  not at its consent timeout;
+- the viewer closes its peer connection without a DELETE: its
+  close_notify, opened with the peer's record key the server kept,
+  ends the session at once; an alert record that does not open (a
+  forged one) changes nothing.
 """
 
 import asyncio
+import os
 import time
 
+import pytest
 import requests
 
 import webrtc_client as wc
@@ -103,3 +109,85 @@ def test_viewer_told_when_session_ends(nginx, report):
     assert res["delete"] == 200
     assert res["state"] == "closed", \
         "the viewer's DTLS transport is %s 5 s after the DELETE" % res["state"]
+
+
+SUITES = ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+          "ECDHE-ECDSA-CHACHA20-POLY1305"]
+
+
+@pytest.fixture
+def dtls_suite(request, monkeypatch):
+    """aiortc's DTLS offering only the given cipher suite."""
+    from aiortc.rtcdtlstransport import RTCCertificate
+    orig = RTCCertificate._create_ssl_context
+
+    def create(self):
+        ctx = orig(self)
+        ctx.set_cipher_list(request.param.encode())
+        return ctx
+
+    monkeypatch.setattr(RTCCertificate, "_create_ssl_context", create)
+    return request.param
+
+
+@pytest.mark.parametrize("dtls_suite", SUITES, indirect=True)
+def test_viewer_close_notify_ends_session(nginx, dtls_suite, report):
+    res = {}
+    loop_run = asyncio.get_running_loop
+
+    async def present(sid):
+        s = await loop_run().run_in_executor(None, nginx.session, sid)
+        return s is not None
+
+    async def main():
+        pub = wc.WhipPublisher(nginx.base_url, "dtls-close")
+        v = wc.WhepViewer(nginx.base_url, "dtls-close")
+        try:
+            await pub.connect()
+            await wait_media(nginx, pub.session_id)
+            await v.connect()
+            assert await wait_frames(v, 10, 10) >= 10, "no video before"
+            sid = v.session_id
+            dtls = v.pc.getTransceivers()[0].receiver.transport
+            res["suite"] = dtls.ssl.get_cipher_name()
+            ice = dtls.transport
+
+            # an alert record of epoch 1 and an AES-GCM alert's length,
+            # but random bytes: it must not open
+            forged = bytes([21, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9,
+                            0, 26]) + os.urandom(26)
+            await ice._connection.send(forged)
+            frames = len(v.numbers())
+            await asyncio.sleep(1.0)
+            res["forged_kept"] = await present(sid)
+            res["forged_frames"] = len(v.numbers()) - frames
+
+            t0 = time.monotonic()
+            await v.close()
+            gone = False
+            while time.monotonic() < t0 + 5 and not gone:
+                gone = not await present(sid)
+                if not gone:
+                    await asyncio.sleep(0.05)
+            res["gone"] = gone
+            res["after"] = time.monotonic() - t0
+            res["sid"] = sid
+            await pub.delete()
+        finally:
+            await v.close()
+            await pub.close()
+
+    wc.run(main(), timeout=60)
+    logged = ("webrtc session %s: closed: DTLS close_notify from the peer"
+              % res["sid"]) in nginx.log_text()
+    report("\n%s: forged alert: session kept %s, %d frames decoded in the "
+           "next second; the viewer's pc.close() without DELETE: session "
+           "gone %s after %.2f s, close_notify logged %s"
+           % (res["suite"], res["forged_kept"], res["forged_frames"],
+              res["gone"], res["after"], logged))
+    assert res["suite"] == dtls_suite, res["suite"]
+    assert res["forged_kept"], "a forged alert ended the session"
+    assert res["forged_frames"] >= 10, \
+        "%d frames after the forged alert" % res["forged_frames"]
+    assert res["gone"], "the session outlived the viewer's close by 5 s"
+    assert logged, "the session did not end by the viewer's close_notify"
