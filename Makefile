@@ -15,8 +15,14 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_DEPS    := nginx-core nginx-dev libssl-dev libsrtp2-dev libnss3-dev \
                libnice-dev libjansson-dev dpkg-dev \
                pkg-config gcc make
+# GStreamer's webrtcbin, a WHIP publisher in t/test_whip_gstreamer.py
+GST_DEPS    := python3-gi python3-gst-1.0 gir1.2-gst-plugins-bad-1.0 \
+               gir1.2-nice-0.1 gstreamer1.0-plugins-base \
+               gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
+               gstreamer1.0-nice
 TEST_DEPS   := $(RUN_DEPS) python3-aiortc python3-pytest python3-websockets \
-               python3-requests python3-av chromium nftables iproute2 curl
+               python3-requests python3-av chromium nftables iproute2 curl \
+               $(GST_DEPS)
 
 SRCS        := $(wildcard $(TOP)/src/*.c $(TOP)/src/*.h) $(TOP)/config
 

@@ -775,6 +775,7 @@ class WhepViewer:
     POSTed without a token. It decodes what arrives and records:
 
         video_frames  [(time.monotonic(), frame number or None, w, h)]
+        last_frame    the last decoded video frame (av.VideoFrame)
         audio_frames  number of decoded audio frames
         rtp_log       [(time, kind, ssrc, pt, seq, ts, marker, payload
                       length, first 2 payload bytes)] of every RTP packet
@@ -821,6 +822,7 @@ class WhepViewer:
         self.location = None
         self.states = []
         self.video_frames = []
+        self.last_frame = None
         self.audio_frames = 0
         self.audio_times = []
         self.rtp_log = []
@@ -1039,6 +1041,7 @@ class WhepViewer:
                 n = read_frame_number(luma_of(frame))
                 self.video_frames.append((time.monotonic(), n, frame.width,
                                           frame.height))
+                self.last_frame = frame
 
         async def audio(track):
             while True:
