@@ -15,7 +15,7 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_DEPS    := nginx-core nginx-dev libssl-dev libsrtp2-dev libnss3-dev \
                libnice-dev libjansson-dev dpkg-dev \
                pkg-config gcc make
-# GStreamer's webrtcbin, a WHIP publisher in t/test_whip_gstreamer.py
+# GStreamer's webrtcbin: WHIP and WHEP clients in t/test_gstreamer.py
 GST_DEPS    := python3-gi python3-gst-1.0 gir1.2-gst-plugins-bad-1.0 \
                gir1.2-nice-0.1 gstreamer1.0-plugins-base \
                gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \

@@ -56,7 +56,7 @@ MODULE_ORDER = [
     "test_whip_obs",
     "test_whip_rtcp",
     "test_whip_chromium",
-    "test_whip_gstreamer",
+    "test_gstreamer",
     "test_whep_http",
     "test_whep_media",
     "test_whep_faststart",
