@@ -21,8 +21,8 @@ GST_DEPS    := python3-gi python3-gst-1.0 gir1.2-gst-plugins-bad-1.0 \
                gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
                gstreamer1.0-nice
 TEST_DEPS   := $(RUN_DEPS) python3-aiortc python3-pytest python3-websockets \
-               python3-requests python3-av chromium nftables iproute2 curl \
-               $(GST_DEPS)
+               python3-requests python3-av chromium firefox-esr nftables \
+               iproute2 curl $(GST_DEPS)
 
 SRCS        := $(wildcard $(TOP)/src/*.c $(TOP)/src/*.h) $(TOP)/config
 

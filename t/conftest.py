@@ -63,6 +63,7 @@ MODULE_ORDER = [
     "test_whep_republish",
     "test_whep_loss",
     "test_whep_chromium",
+    "test_firefox",
     "test_whep_rtcp",
     "test_whep_fanout",
     "test_room_signaling",

@@ -10,7 +10,11 @@ and no address but these and the loopbacks is used.
     fwd = TcpForward(ns.host_addr, ("127.0.0.1", port))
                               # reach a server of ours (on 127.0.0.1)
                               # from the namespace at ns.host_addr:fwd.port
-    fwd.close(); ns.close()   # ip netns del takes the veth pair with it
+    udp = UdpForward(ns.host_addr, ports)
+                              # and its media: datagrams to ns.host_addr at
+                              # each port go to 127.0.0.1 at that port
+    fwd.close(); udp.close(); ns.close()
+                              # ip netns del takes the veth pair with it
 """
 
 import asyncio
@@ -155,6 +159,98 @@ class TcpForward:
 
         try:
             self._loop.run_until_complete(main())
+        except asyncio.CancelledError:
+            pass
+
+    def close(self):
+        def stop():
+            for t in asyncio.all_tasks(self._loop):
+                t.cancel()
+        self._loop.call_soon_threadsafe(stop)
+        self._thread.join(10)
+
+
+class UdpForward:
+    """Receives UDP on (addr, port) in our namespace for each of `ports`
+    and forwards each client's datagrams to ("127.0.0.1", port) from a
+    socket of the client's own, and the answers back: a NAT in front of a
+    server on 127.0.0.1, for clients in a namespace (the server announces
+    addr too). The client's sockets are on addr as well: the server's
+    STUN answers then map the client to addr, not to 127.0.0.1 (Firefox
+    ignores an answer that maps it to a loopback address). One thread of
+    its own."""
+
+    def __init__(self, addr, ports):
+        self.addr = addr
+        self.ports = list(ports)
+        self.forwarded = 0          # datagrams from the clients
+        self.returned = 0           # and to them
+        self._loop = asyncio.new_event_loop()
+        started = queue.Queue()
+        self._thread = threading.Thread(target=self._run, args=(started,),
+                                        daemon=True, name="udp forward")
+        self._thread.start()
+        err = started.get(timeout=10)
+        if err is not None:
+            self.close()
+            raise err
+
+    def _run(self, started):
+        asyncio.set_event_loop(self._loop)
+        loop = self._loop
+        fwd = self
+
+        class Upstream(asyncio.DatagramProtocol):
+            def __init__(self, front, client):
+                self.front, self.client = front, client
+
+            def datagram_received(self, data, _addr):
+                fwd.returned += 1
+                self.front.sendto(data, self.client)
+
+        class Front(asyncio.DatagramProtocol):
+            def __init__(self, port):
+                self.port = port
+                self.transport = None
+                self.up = {}            # client address -> transport
+
+            def connection_made(self, transport):
+                self.transport = transport
+
+            def datagram_received(self, data, client):
+                fwd.forwarded += 1
+                up = self.up.get(client)
+                if isinstance(up, list):        # its socket is opening
+                    up.append(data)
+                elif up is not None:
+                    up.sendto(data)
+                else:
+                    self.up[client] = [data]
+                    loop.create_task(self.open(client))
+
+            async def open(self, client):
+                up, _ = await loop.create_datagram_endpoint(
+                    lambda: Upstream(self.transport, client),
+                    local_addr=(fwd.addr, 0),
+                    remote_addr=("127.0.0.1", self.port))
+                for data in self.up[client]:
+                    up.sendto(data)
+                self.up[client] = up
+
+        async def main():
+            try:
+                for port in fwd.ports:
+                    await loop.create_datagram_endpoint(
+                        lambda port=port: Front(port),
+                        local_addr=(fwd.addr, port))
+            except OSError as e:
+                started.put(e)
+                return
+            started.put(None)
+            await asyncio.Event().wait()
+
+        try:
+            loop.run_until_complete(main())
         except asyncio.CancelledError:
             pass
 
