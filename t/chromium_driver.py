@@ -15,16 +15,13 @@ import asyncio
 import itertools
 import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
 import time
 import urllib.parse
 
 import requests
 import websockets
+
+from browser import BrowserProcess
 
 CHROMIUM = os.environ.get("NGX_WEBRTC_CHROMIUM", "/usr/bin/chromium")
 
@@ -37,37 +34,24 @@ FLAGS = [
 ]
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class CdpError(Exception):
     pass
 
 
-class Chromium:
+class Chromium(BrowserProcess):
+    name = "chromium"
+
     def __init__(self, extra_args=()):
-        self.port = _free_port()
-        self.profile = tempfile.mkdtemp(prefix="ngx-webrtc-chromium-")
+        super().__init__()
         self.extra_args = list(extra_args)
-        self.proc = None
-        self.log_path = os.path.join(self.profile, "chromium.log")
 
     def start(self, timeout=30):
-        self._log = open(self.log_path, "wb")
-        cmd = [CHROMIUM] + FLAGS + self.extra_args + [
+        self.spawn([CHROMIUM] + FLAGS + self.extra_args + [
             "--remote-debugging-port=%d" % self.port,
-            "--user-data-dir=%s" % self.profile, "about:blank"]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+            "--user-data-dir=%s" % self.profile, "about:blank"])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("chromium exited (%s):\n%s"
-                                   % (self.proc.returncode, self.log_tail()))
+            self.exited()
             try:
                 r = requests.get("http://127.0.0.1:%d/json/version"
                                  % self.port, timeout=1)
@@ -103,40 +87,6 @@ class Chromium:
         t = r.json()
         return CdpPage(t["webSocketDebuggerUrl"], target_id=t["id"],
                        devtools_port=self.port)
-
-    def log_tail(self, lines=40):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    pass
-            # renderer/GPU/zygote children live in our process group
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
-            self._log.close()
-            self.proc = None
-        shutil.rmtree(self.profile, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 class CdpPage:

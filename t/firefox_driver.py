@@ -16,15 +16,12 @@ import asyncio
 import itertools
 import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
 import time
 import urllib.parse
 
 import websockets
+
+from browser import BrowserProcess
 
 FIREFOX = os.environ.get("NGX_WEBRTC_FIREFOX", "/usr/bin/firefox-esr")
 
@@ -62,26 +59,19 @@ PREFS = {
 }
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class BidiError(Exception):
     pass
 
 
-class Firefox:
+class Firefox(BrowserProcess):
     """secure_origin: an http:// origin to treat as secure (getUserMedia
     wants a secure context; 127.0.0.1 is one)."""
 
+    name = "firefox"
+
     def __init__(self, secure_origin=None):
-        self.port = _free_port()
-        self.profile = tempfile.mkdtemp(prefix="ngx-webrtc-firefox-")
-        self.proc = None
+        super().__init__()
         self.version = None
-        self.log_path = os.path.join(self.profile, "firefox.log")
         prefs = dict(PREFS)
         if secure_origin:
             prefs["dom.securecontext.allowlist"] = \
@@ -92,21 +82,14 @@ class Firefox:
                                                   json.dumps(v)))
 
     def start(self, timeout=60):
-        self._log = open(self.log_path, "wb")
-        cmd = [FIREFOX, "--headless", "--no-remote", "--profile",
-               self.profile, "--remote-debugging-port=%d" % self.port,
-               "about:blank"]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.spawn([FIREFOX, "--headless", "--no-remote", "--profile",
+                    self.profile, "--remote-debugging-port=%d" % self.port,
+                    "about:blank"])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("firefox exited (%s):\n%s"
-                                   % (self.proc.returncode, self.log_tail()))
-            with open(self.log_path, errors="replace") as f:
-                if "WebDriver BiDi listening" in f.read():
-                    return self
+            self.exited()
+            if "WebDriver BiDi listening" in self.log_tail(lines=10000):
+                return self
             time.sleep(0.2)
         raise RuntimeError("firefox BiDi not up after %ss:\n%s"
                            % (timeout, self.log_tail()))
@@ -114,40 +97,6 @@ class Firefox:
     def page(self):
         """The browser's first tab, on a BiDi session of its own."""
         return BidiPage(self)
-
-    def log_tail(self, lines=40):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    pass
-            # content processes live in our process group
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
-            self._log.close()
-            self.proc = None
-        shutil.rmtree(self.profile, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 class BidiPage:

@@ -36,6 +36,16 @@ def _ip(*args):
 
 
 class NetNs:
+    @classmethod
+    def or_skip(cls):
+        """A NetNs, or the test skipped where none can be made."""
+        import pytest
+        try:
+            return cls()
+        except (OSError, RuntimeError) as e:
+            pytest.skip("cannot make a network namespace here (root "
+                        "needed): %s" % e)
+
     def __init__(self):
         n = os.getpid() % 250
         self.name = "ngxwebrtc%d" % os.getpid()
@@ -111,6 +121,15 @@ class NetNs:
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def _stop_loop(loop, thread):
+    """Cancel what runs on a forwarder's loop and wait for its thread."""
+    def stop():
+        for t in asyncio.all_tasks(loop):
+            t.cancel()
+    loop.call_soon_threadsafe(stop)
+    thread.join(10)
+
+
 class TcpForward:
     """Accepts TCP on (addr, a free port) in our namespace and splices
     each connection to `target`, in a thread of its own."""
@@ -163,11 +182,7 @@ class TcpForward:
             pass
 
     def close(self):
-        def stop():
-            for t in asyncio.all_tasks(self._loop):
-                t.cancel()
-        self._loop.call_soon_threadsafe(stop)
-        self._thread.join(10)
+        _stop_loop(self._loop, self._thread)
 
 
 class UdpForward:
@@ -255,8 +270,4 @@ class UdpForward:
             pass
 
     def close(self):
-        def stop():
-            for t in asyncio.all_tasks(self._loop):
-                t.cancel()
-        self._loop.call_soon_threadsafe(stop)
-        self._thread.join(10)
+        _stop_loop(self._loop, self._thread)

@@ -30,6 +30,7 @@ import webrtc_client as wc
 from conftest import UDP_BANKS, _start, _stop
 from firefox_driver import Firefox
 from netns import NetNs, TcpForward, UdpForward
+from pages import room_sessions, wait_gone, wait_playing, wait_publishing
 from webrtc_client import wait_media
 from whip_util import session_by_id, track_by_kind
 
@@ -42,11 +43,7 @@ class FirefoxNet:
     def __init__(self):
         self.ns = self.nginx = self.fwd = self.udp = self.browser = None
         self.host_addresses = None
-        try:
-            self.ns = NetNs()
-        except (OSError, RuntimeError) as e:
-            pytest.skip("cannot make a network namespace here (root "
-                        "needed): %s" % e)
+        self.ns = NetNs.or_skip()
         try:
             self.nginx = _start(announce="127.0.0.1 " + self.ns.host_addr)
             self.fwd = TcpForward(self.ns.host_addr,
@@ -106,40 +103,6 @@ def net():
     n.close()
 
 
-def room_sessions(status, room, kind):
-    return [s for s in status.get("sessions", [])
-            if s.get("room") == room and s.get("kind") == kind]
-
-
-async def wait_gone(server, room, kind, timeout):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if not room_sessions(await wc.astatus(server), room, kind):
-            break
-        await asyncio.sleep(0.05)
-    return (room_sessions(await wc.astatus(server), room, kind),
-            time.monotonic() - t0)
-
-
-async def wait_state(page, stats, field, want, timeout):
-    """Poll window.<stats>() until field(stats) is true."""
-    t0 = time.monotonic()
-    st = None
-    while time.monotonic() - t0 < timeout:
-        st = await page.evaluate("window.%s()" % stats)
-        if want(st):
-            return st
-        if st["state"] == "failed":
-            break
-        await asyncio.sleep(0.2)
-    text = await page.evaluate("document.getElementById('status')"
-                               ".textContent")
-    raise AssertionError("%s after %ss: %s, status %r, console %s, "
-                         "exceptions %s" % (field, timeout, st, text,
-                                            page.console[-10:],
-                                            page.exceptions[-5:]))
-
-
 def test_firefox_publishes(net, report):
     room = "firefox-pub"
     out = {}
@@ -148,8 +111,7 @@ def test_firefox_publishes(net, report):
         async with net.page() as page:
             await page.navigate("%s/publish.html?room=%s&token=demo"
                                 % (net.base_url, room))
-            await wait_state(page, "whipStats", "connected",
-                             lambda s: s["state"] == "connected", 20)
+            await wait_publishing(page, 20)
             ss = room_sessions(await wc.astatus(net), room, "whip")
             assert len(ss) == 1, ss
             sid = ss[0]["id"]
@@ -158,10 +120,7 @@ def test_firefox_publishes(net, report):
             v = wc.WhepViewer(net.base_url, room)
             try:
                 await v.connect()
-                t0 = time.monotonic()
-                while time.monotonic() - t0 < 15 and (
-                        len(v.video_frames) < 60 or v.audio_frames < 50):
-                    await asyncio.sleep(0.1)
+                await v.wait_decoded(60, 50, 15)
                 out["frames"] = len(v.video_frames)
                 out["audio"] = v.audio_frames
                 out["size"] = {(w, h) for _, _, w, h in v.video_frames}
@@ -209,10 +168,7 @@ def test_firefox_plays(net, report):
             async with net.page() as page:
                 await page.navigate("%s/play.html?room=%s"
                                     % (net.base_url, room))
-                s1 = await wait_state(
-                    page, "whepStats", "decoding",
-                    lambda s: s["state"] == "connected"
-                    and s["framesDecoded"] > 0, 20)
+                s1 = await wait_playing(page, 20)
                 t1 = time.monotonic()
                 await asyncio.sleep(3)
                 s2 = await page.evaluate("window.whepStats()")
@@ -229,8 +185,7 @@ def test_firefox_plays(net, report):
                 # again, then the peer connection closed without DELETE
                 await page.evaluate("document.getElementById('button')"
                                     ".click()")
-                await wait_state(page, "whepStats", "decoding again",
-                                 lambda s: s["framesDecoded"] > 0, 20)
+                await wait_playing(page, 20)
                 again = room_sessions(await wc.astatus(net), room, "whep")
                 await page.evaluate("window.pc.close()")
                 out["after_close"], out["close_took"] = await wait_gone(

@@ -9,7 +9,6 @@ Chromium and the module) as a WHIP publisher and as a WHEP player.
   and Opus; stopping it DELETEs its session and the publisher's stays.
 """
 
-import asyncio
 import json
 import os
 import queue
@@ -124,10 +123,7 @@ def test_gstreamer_publishes(nginx, report):
             v = wc.WhepViewer(nginx.base_url, room)
             try:
                 await v.connect()
-                t0 = time.monotonic()
-                while time.monotonic() - t0 < 10 and (
-                        len(v.video_frames) < 60 or v.audio_frames < 50):
-                    await asyncio.sleep(0.1)
+                await v.wait_decoded(60, 50, 10)
                 out["frames"] = len(v.video_frames)
                 out["audio"] = v.audio_frames
                 out["size"] = {(w, h) for _, _, w, h in v.video_frames}

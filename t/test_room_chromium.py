@@ -74,11 +74,7 @@ class P2pNet:
 
     def __init__(self, nginx):
         self.ns = self.fwd = self.browser = None
-        try:
-            self.ns = NetNs()
-        except (OSError, RuntimeError) as e:
-            pytest.skip("cannot make a network namespace here (root "
-                        "needed): %s" % e)
+        self.ns = NetNs.or_skip()
         try:
             self.fwd = TcpForward(self.ns.host_addr, ("127.0.0.1", nginx.http_port))
             self.base_url = "http://%s:%d" % (self.ns.host_addr, self.fwd.port)

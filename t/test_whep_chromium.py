@@ -8,6 +8,7 @@ import pytest
 
 import webrtc_client as wc
 from chromium_driver import Chromium
+from pages import room_sessions, wait_gone, wait_playing
 from webrtc_client import wait_media
 from whip_util import session_by_id, track_by_kind
 
@@ -23,27 +24,7 @@ def chromium():
 
 
 def room_viewers(status, room):
-    return [s for s in status.get("sessions", [])
-            if s.get("room") == room and s.get("kind") == "whep"]
-
-
-async def wait_decoding(page, timeout):
-    t0 = time.monotonic()
-    st = None
-    while time.monotonic() - t0 < timeout:
-        st = await page.evaluate("window.whepStats()")
-        if st["state"] == "connected" and st["framesDecoded"] > 0:
-            return st
-        if st["state"] == "failed":
-            break
-        await asyncio.sleep(0.2)
-    text = await page.evaluate("document.getElementById('status')"
-                               ".textContent")
-    err = await page.evaluate("window.whepLastError")
-    raise AssertionError("page not playing after %ss: stats %s, status %r, "
-                         "error %r, console %s, exceptions %s" % (
-                             timeout, st, text, err, page.console[-10:],
-                             page.exceptions[-5:]))
+    return room_sessions(status, room, "whep")
 
 
 @pytest.mark.parametrize("codec", ["VP8", "H264"])
@@ -61,7 +42,7 @@ def test_chromium_plays(nginx, chromium, codec, report):
                 t_nav = time.monotonic()
                 await page.navigate("%s/play.html?room=%s"
                                     % (nginx.base_url, room))
-                s1 = await wait_decoding(page, 15)
+                s1 = await wait_playing(page, 15)
                 t1 = time.monotonic()
                 out["first"] = (s1, t1 - t_nav)
                 await asyncio.sleep(3)
@@ -126,33 +107,32 @@ def test_chromium_plays(nginx, chromium, codec, report):
     assert out["pub"] and out["pub"]["state"] == "connected", out["pub"]
 
 
+async def play_then(nginx, chromium, room, leave):
+    """An aiortc publisher in `room`, Chromium playing it; then
+    leave(page): the viewers before, those left 5 s later at most, and
+    how long they took to go."""
+    pub = wc.WhipPublisher(nginx.base_url, room)
+    try:
+        await pub.connect()
+        await wait_media(nginx, pub.session_id)
+        async with chromium.page() as page:
+            await page.navigate("%s/play.html?room=%s"
+                                % (nginx.base_url, room))
+            await wait_playing(page, 15)
+            before = room_viewers(await wc.astatus(nginx), room)
+            await leave(page)
+            after, took = await wait_gone(nginx, room, "whep", 5)
+        await pub.delete()
+        return before, after, took
+    finally:
+        await pub.close()
+
+
 def test_chromium_play_pagehide(nginx, chromium):
     """Leaving the page DELETEs the viewer's session."""
-    room = "chrome-play-leave"
-
-    async def main():
-        pub = wc.WhipPublisher(nginx.base_url, room)
-        try:
-            await pub.connect()
-            await wait_media(nginx, pub.session_id)
-            async with chromium.page() as page:
-                await page.navigate("%s/play.html?room=%s"
-                                    % (nginx.base_url, room))
-                await wait_decoding(page, 15)
-                before = room_viewers(await wc.astatus(nginx), room)
-                await page.navigate("about:blank")
-                t0 = time.monotonic()
-                while time.monotonic() - t0 < 5:
-                    if not room_viewers(await wc.astatus(nginx), room):
-                        break
-                    await asyncio.sleep(0.2)
-                after = room_viewers(await wc.astatus(nginx), room)
-            await pub.delete()
-            return before, after
-        finally:
-            await pub.close()
-
-    before, after = wc.run(main(), timeout=60)
+    before, after, _ = wc.run(play_then(
+        nginx, chromium, "chrome-play-leave",
+        lambda page: page.navigate("about:blank")), timeout=60)
     assert len(before) == 1, before
     assert after == [], "leaving the page did not DELETE: %s" % after
 
@@ -162,38 +142,15 @@ def test_chromium_close_without_delete(nginx, chromium, report):
     Chromium's DTLS close_notify ends the session at once (the server
     opens it with the record key it kept when it freed the viewer's SSL),
     not at the consent timeout (30 s here)."""
-    room = "chrome-play-close"
-
-    async def main():
-        pub = wc.WhipPublisher(nginx.base_url, room)
-        try:
-            await pub.connect()
-            await wait_media(nginx, pub.session_id)
-            async with chromium.page() as page:
-                await page.navigate("%s/play.html?room=%s"
-                                    % (nginx.base_url, room))
-                await wait_decoding(page, 15)
-                before = room_viewers(await wc.astatus(nginx), room)
-                await page.evaluate("window.pc.close()")
-                t0 = time.monotonic()
-                while time.monotonic() - t0 < 5:
-                    if not room_viewers(await wc.astatus(nginx), room):
-                        break
-                    await asyncio.sleep(0.05)
-                after = room_viewers(await wc.astatus(nginx), room)
-                gone_after = time.monotonic() - t0
-            await pub.delete()
-            return before, after, gone_after
-        finally:
-            await pub.close()
-
-    before, after, gone_after = wc.run(main(), timeout=60)
+    before, after, took = wc.run(play_then(
+        nginx, chromium, "chrome-play-close",
+        lambda page: page.evaluate("window.pc.close()")), timeout=60)
     assert len(before) == 1, before
     line = ("webrtc session %s: closed: DTLS close_notify from the peer"
             % before[0]["id"])
     logged = line in nginx.log_text()
     report("\nChromium's pc.close() without DELETE: the session was gone "
-           "%.2f s later, close_notify logged %s" % (gone_after, logged))
+           "%.2f s later, close_notify logged %s" % (took, logged))
     assert after == [], "the session outlived pc.close() by 5 s: %s" % after
     assert logged, "no %r in the log" % line
 
@@ -246,7 +203,7 @@ def test_chromium_play_form(nginx, chromium):
                 await page.evaluate(
                     "document.getElementById('room').value = '%s';"
                     "document.getElementById('button').click()" % room)
-                st = await wait_decoding(page, 15)
+                st = await wait_playing(page, 15)
                 live = room_viewers(await wc.astatus(nginx), room)
                 await page.evaluate(
                     "document.getElementById('button').click()")
@@ -279,7 +236,7 @@ def test_chromium_play_waits_for_publisher(nginx, chromium, report):
                 err = await page.evaluate("window.whepLastError")
                 await pub.connect()
                 t_pub = time.monotonic()
-                st = await wait_decoding(page, 20)
+                st = await wait_playing(page, 20)
                 t_play = time.monotonic() - t_pub
             await pub.delete()
             return err, st, t_play

@@ -6,7 +6,9 @@ import time
 
 import pytest
 
+import webrtc_client as wc
 from chromium_driver import Chromium
+from pages import room_sessions, wait_publishing
 from whip_util import session_by_id, track_by_kind
 
 
@@ -18,33 +20,6 @@ def chromium():
     browser.stop()
 
 
-def room_sessions(status, room):
-    return [s for s in status.get("sessions", []) if s.get("room") == room]
-
-
-async def astatus(nginx):
-    return await asyncio.get_running_loop().run_in_executor(
-        None, nginx.status)
-
-
-async def wait_page_connected(page, timeout):
-    t0 = time.monotonic()
-    st = None
-    while time.monotonic() - t0 < timeout:
-        st = await page.evaluate("window.whipStats()")
-        if st["state"] == "connected":
-            return time.monotonic()
-        if st["state"] == "failed":
-            break
-        await asyncio.sleep(0.2)
-    text = await page.evaluate("document.getElementById('status')"
-                               ".textContent")
-    err = await page.evaluate("window.whipLastError")
-    raise AssertionError("page not connected after %ss: stats %s, status "
-                         "%r, error %r, console %s" % (
-                             timeout, st, text, err, page.console[-10:]))
-
-
 def test_chromium_publish_page(nginx, chromium, capsys):
     room = "chrome"
     out = {}
@@ -53,8 +28,9 @@ def test_chromium_publish_page(nginx, chromium, capsys):
         async with chromium.page() as page:
             await page.navigate("%s/publish.html?room=%s&token=demo"
                                 % (nginx.base_url, room))
-            t_conn = await wait_page_connected(page, 15)
-            sessions = room_sessions(await astatus(nginx), room)
+            await wait_publishing(page, 15)
+            t_conn = time.monotonic()
+            sessions = room_sessions(await wc.astatus(nginx), room)
             assert len(sessions) == 1, sessions
             sid = sessions[0]["id"]
             ramp, samples = [], []
@@ -66,9 +42,9 @@ def test_chromium_publish_page(nginx, chromium, capsys):
                              st["targetBitrate"], st["frameWidth"],
                              st["frameHeight"]))
                 if first is None and t >= 2:
-                    first = session_by_id(await astatus(nginx), sid)
+                    first = session_by_id(await wc.astatus(nginx), sid)
                 await asyncio.sleep(0.5)
-            last = session_by_id(await astatus(nginx), sid)
+            last = session_by_id(await wc.astatus(nginx), sid)
             samples = (first, last)
             out.update(ramp=ramp, samples=samples, sid=sid,
                        error=await page.evaluate("window.whipLastError"),
@@ -78,10 +54,10 @@ def test_chromium_publish_page(nginx, chromium, capsys):
             await page.evaluate("document.getElementById('button').click()")
             t0 = time.monotonic()
             while time.monotonic() - t0 < 3:
-                if session_by_id(await astatus(nginx), sid) is None:
+                if session_by_id(await wc.astatus(nginx), sid) is None:
                     break
                 await asyncio.sleep(0.2)
-            out["after_stop"] = session_by_id(await astatus(nginx), sid)
+            out["after_stop"] = session_by_id(await wc.astatus(nginx), sid)
             out["stop_text"] = await page.evaluate(
                 "document.getElementById('status').textContent")
 
@@ -127,16 +103,16 @@ def test_chromium_pagehide_deletes(nginx, chromium):
         async with chromium.page() as page:
             await page.navigate("%s/publish.html?room=%s&token=demo"
                                 % (nginx.base_url, room))
-            await wait_page_connected(page, 15)
-            ss = room_sessions(await astatus(nginx), room)
+            await wait_publishing(page, 15)
+            ss = room_sessions(await wc.astatus(nginx), room)
             assert len(ss) == 1, ss
             await page.navigate("about:blank")
             t0 = time.monotonic()
             while time.monotonic() - t0 < 5:
-                if not room_sessions(await astatus(nginx), room):
+                if not room_sessions(await wc.astatus(nginx), room):
                     return None
                 await asyncio.sleep(0.2)
-            return room_sessions(await astatus(nginx), room)
+            return room_sessions(await wc.astatus(nginx), room)
 
     left = asyncio.run(asyncio.wait_for(main(), 60))
     assert left is None, "leaving the page did not DELETE: %s" % left
@@ -172,15 +148,15 @@ def test_chromium_form_publish(nginx, chromium):
         async with chromium.page() as page:
             await page.navigate("%s/publish.html" % nginx.base_url)
             await asyncio.sleep(1)
-            idle = room_sessions(await astatus(nginx), room)
+            idle = room_sessions(await wc.astatus(nginx), room)
             await page.evaluate(
                 "document.getElementById('room').value = '%s';"
                 "document.getElementById('token').value = 'demo';"
                 "document.getElementById('room')"
                 ".dispatchEvent(new Event('input'));"
                 "document.getElementById('button').click()" % room)
-            await wait_page_connected(page, 15)
-            live = room_sessions(await astatus(nginx), room)
+            await wait_publishing(page, 15)
+            live = room_sessions(await wc.astatus(nginx), room)
             link = await page.evaluate(
                 "document.getElementById('playlink').getAttribute('href')")
             label = await page.evaluate(
@@ -188,9 +164,9 @@ def test_chromium_form_publish(nginx, chromium):
             await page.evaluate("document.getElementById('button').click()")
             t0 = time.monotonic()
             while time.monotonic() - t0 < 3 and \
-                    room_sessions(await astatus(nginx), room):
+                    room_sessions(await wc.astatus(nginx), room):
                 await asyncio.sleep(0.2)
-            after = room_sessions(await astatus(nginx), room)
+            after = room_sessions(await wc.astatus(nginx), room)
             return idle, live, link, label, after
 
     idle, live, link, label, after = asyncio.run(

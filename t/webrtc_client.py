@@ -1072,6 +1072,15 @@ class WhepViewer:
         t = self.first_frame_time()
         return None if t is None or self.t_post is None else t - self.t_post
 
+    async def wait_decoded(self, frames, audio, timeout):
+        """Until `frames` video frames and `audio` audio frames are
+        decoded, or `timeout` seconds."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout and (
+                len(self.video_frames) < frames
+                or self.audio_frames < audio):
+            await asyncio.sleep(0.1)
+
     def numbers(self, t_from=None, t_to=None):
         """Frame numbers decoded (read from the picture), by arrival."""
         return [n for t, n, _, _ in self.video_frames
