@@ -667,7 +667,7 @@ ngx_webrtc_dtls_trim(ngx_webrtc_dtls_t *d)
 static void
 ngx_webrtc_dtls_keep_peer_key(ngx_webrtc_dtls_t *d)
 {
-    int                 server;
+    int                 server, ok;
     size_t              key_len, iv_len, mk_len;
     EVP_KDF            *kdf;
     OSSL_PARAM          params[4];
@@ -711,6 +711,7 @@ ngx_webrtc_dtls_keep_peer_key(ngx_webrtc_dtls_t *d)
                                         sizeof(mk));
 
     if (md == NULL || mk_len == 0 || key_len > sizeof(d->peer_key)) {
+        OPENSSL_cleanse(mk, sizeof(mk));
         return;
     }
 
@@ -733,28 +734,26 @@ ngx_webrtc_dtls_keep_peer_key(ngx_webrtc_dtls_t *d)
     kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
     EVP_KDF_free(kdf);
 
-    if (kctx == NULL
-        || EVP_KDF_derive(kctx, kb, 2 * (key_len + iv_len), params) != 1)
-    {
-        EVP_KDF_CTX_free(kctx);
-        OPENSSL_cleanse(mk, sizeof(mk));
-        ERR_clear_error();
-        return;
-    }
+    ok = (kctx != NULL
+          && EVP_KDF_derive(kctx, kb, 2 * (key_len + iv_len), params) == 1);
 
     EVP_KDF_CTX_free(kctx);
-
-    /* the block: client key, server key, client IV, server IV */
-
-    server = SSL_is_server(d->ssl);
-
-    ngx_memcpy(d->peer_key, kb + (server ? 0 : key_len), key_len);
-    ngx_memcpy(d->peer_iv, kb + 2 * key_len + (server ? 0 : iv_len), iv_len);
-    d->peer_iv_len = iv_len;
-    d->peer_cipher = cipher;
-
     OPENSSL_cleanse(mk, sizeof(mk));
+
+    if (ok) {
+        /* the block: client key, server key, client IV, server IV */
+
+        server = SSL_is_server(d->ssl);
+
+        ngx_memcpy(d->peer_key, kb + (server ? 0 : key_len), key_len);
+        ngx_memcpy(d->peer_iv, kb + 2 * key_len + (server ? 0 : iv_len),
+                   iv_len);
+        d->peer_iv_len = iv_len;
+        d->peer_cipher = cipher;
+    }
+
     OPENSSL_cleanse(kb, sizeof(kb));
+    ERR_clear_error();
 }
 
 
