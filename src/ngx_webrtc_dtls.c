@@ -909,7 +909,9 @@ ngx_webrtc_dtls_resend(ngx_webrtc_dtls_t *d, u_char *buf, size_t len)
 
     /* the record's content type: 22 handshake, 20 change_cipher_spec */
 
-    if (d->flight_len == 0 || len < 13 || (buf[0] != 22 && buf[0] != 20)) {
+    if (d->flight_len == 0 || len < NGX_WEBRTC_DTLS_HEADER
+        || (buf[0] != 22 && buf[0] != 20))
+    {
         return;
     }
 

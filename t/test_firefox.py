@@ -117,16 +117,10 @@ def test_firefox_publishes(net, report):
             sid = ss[0]["id"]
             await wait_media(net, sid)
 
-            v = wc.WhepViewer(net.base_url, room)
-            try:
-                await v.connect()
-                await v.wait_decoded(60, 50, 15)
-                out["frames"] = len(v.video_frames)
-                out["audio"] = v.audio_frames
-                out["size"] = {(w, h) for _, _, w, h in v.video_frames}
-                await v.delete()
-            finally:
-                await v.close()
+            v = await wc.watch(net.base_url, room, 60, 50, 15)
+            out["frames"] = len(v.video_frames)
+            out["audio"] = v.audio_frames
+            out["size"] = v.sizes()
 
             out["pub"] = session_by_id(await wc.astatus(net), sid)
             out["stats"] = await page.evaluate("window.whipStats()")

@@ -120,19 +120,13 @@ def test_gstreamer_publishes(nginx, report):
     try:
         async def main():
             await wc.wait_media(nginx, sid)
-            v = wc.WhepViewer(nginx.base_url, room)
-            try:
-                await v.connect()
-                await v.wait_decoded(60, 50, 10)
-                out["frames"] = len(v.video_frames)
-                out["audio"] = v.audio_frames
-                out["size"] = {(w, h) for _, _, w, h in v.video_frames}
-                out["pixels"] = bars_of(v.last_frame) \
-                    if v.last_frame is not None else []
-                out["pub"] = session_by_id(await wc.astatus(nginx), sid)
-                await v.delete()
-            finally:
-                await v.close()
+            v = await wc.watch(nginx.base_url, room, 60, 50, 10)
+            out["frames"] = len(v.video_frames)
+            out["audio"] = v.audio_frames
+            out["size"] = v.sizes()
+            out["pixels"] = bars_of(v.last_frame) \
+                if v.last_frame is not None else []
+            out["pub"] = session_by_id(await wc.astatus(nginx), sid)
 
         wc.run(main(), timeout=60)
         pub.stop()

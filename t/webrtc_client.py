@@ -1081,6 +1081,10 @@ class WhepViewer:
                 or self.audio_frames < audio):
             await asyncio.sleep(0.1)
 
+    def sizes(self):
+        """The set of (width, height) of the decoded video frames."""
+        return {(w, h) for _, _, w, h in self.video_frames}
+
     def numbers(self, t_from=None, t_to=None):
         """Frame numbers decoded (read from the picture), by arrival."""
         return [n for t, n, _, _ in self.video_frames
@@ -1165,6 +1169,20 @@ def run(coro, timeout=120):
     """Run a coroutine to completion in a fresh event loop (tests are
     synchronous; each one owns its loop)."""
     return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+async def watch(base_url, room, frames, audio, timeout):
+    """A WHEP viewer of `room` until it decoded `frames` video frames and
+    `audio` audio frames (or `timeout` seconds), then DELETEd and closed:
+    what it recorded stays on it."""
+    v = WhepViewer(base_url, room)
+    try:
+        await v.connect()
+        await v.wait_decoded(frames, audio, timeout)
+        await v.delete()
+    finally:
+        await v.close()
+    return v
 
 
 async def astatus(server):
